@@ -1,0 +1,71 @@
+"""The `ghpo` command: `ghpo train`, `ghpo data check`, `ghpo demo`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+USAGE = """ghpo <command> [options]
+
+commands:
+  train        train with GHPO (or GRPO): ghpo train --config recipes/tiny_cpu.yaml [--any_option value ...]
+  data check   validate a dataset and report what training would use: ghpo data check FILE_OR_HUB_ID
+  demo         the embedded default: GRPO vs GHPO on a toy task, on CPU (ghpo demo --help)
+
+`ghpo <command> --help` explains every option of a command.
+"""
+
+
+def data_check(argv: list[str]) -> int:
+    from .data import DataError, load_raw_dataset, prepare_dataset
+
+    parser = argparse.ArgumentParser(prog="ghpo data check", description="Validate a training dataset: rows kept, "
+                                     "rows rejected (with row number and reason), how gold answers were found.")
+    parser.add_argument("dataset", help="local .jsonl/.json/.parquet/.csv file or folder, or a Hub dataset id")
+    parser.add_argument("--config", default=None, help="Hub dataset configuration name")
+    parser.add_argument("--split", default="train", help="split to check (Hub datasets)")
+    parser.add_argument("--problem_column", default="auto", help="question column (default: auto)")
+    parser.add_argument("--answer_column", default="auto", help="gold answer column (default: auto)")
+    parser.add_argument("--solution_column", default="auto", help="worked solution column for hints (default: auto)")
+    parser.add_argument("--show", type=int, default=20, help="rejected rows to print (all are in --rejected_file)")
+    parser.add_argument("--rejected_file", default=None, help="write every rejected row number and reason here")
+    args = parser.parse_args(argv)
+    try:
+        raw = load_raw_dataset(args.dataset, args.config, args.split)
+        _, summary = prepare_dataset(raw, args.dataset, args.problem_column, args.answer_column, args.solution_column)
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(summary)
+    for row_number, reason in summary.rejected[: args.show]:
+        print(f"  row {row_number}: {reason}")
+    if args.rejected_file:
+        with open(args.rejected_file, "w") as file:
+            file.writelines(f"{row_number}\t{reason}\n" for row_number, reason in summary.rejected)
+        print(f"all {len(summary.rejected)} rejected rows written to {args.rejected_file}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command == "train":
+        from .train import main as train_main
+
+        train_main(rest)
+        return 0
+    if command == "data" and rest[:1] == ["check"]:
+        return data_check(rest[1:])
+    if command == "demo":
+        from .demo import main as demo_main
+
+        return demo_main(rest) or 0
+    print(f"unknown command {' '.join(argv[:2])!r}\n\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

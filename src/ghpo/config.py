@@ -1,0 +1,103 @@
+"""`GHPOConfig`: TRL's `GRPOConfig` plus the GHPO fields, each declared once, with its help text, and checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from trl import GRPOConfig
+
+# The paper's lead-in, verbatim (including its leading "\n "), placed between the question and the hint.
+PAPER_HINT_LEAD_IN = (
+    "\n The following text is the beginning part of the answer, which you can refer to for solving the problem:\n"
+)
+HINT_UNITS = ("char", "word", "line")
+RL_TYPES = ("ghpo", "grpo")
+
+
+@dataclass
+class GHPOConfig(GRPOConfig):
+    """Configuration for `GHPOTrainer`: every `GRPOConfig` option, plus the hint ladder's.
+
+    With `rl_type="grpo"` or an empty `hint_ratios`, training is exactly TRL's GRPO.
+    """
+
+    rl_type: str = field(
+        default="ghpo",
+        metadata={
+            "help": "'ghpo': regenerate all-fail groups with growing hints; 'grpo': plain GRPO, no hints.",
+            "choices": list(RL_TYPES),
+        },
+    )
+    hint_ratios: list[float] = field(
+        default_factory=lambda: [0.25, 0.5, 0.75],
+        metadata={
+            "help": "The hint ladder: fractions of the worked solution revealed, tried in order within one step. "
+            "Strictly increasing, each in (0, 1]. A group leaves the ladder at the first ratio where any "
+            "completion is correct. Empty = no hints (plain GRPO)."
+        },
+    )
+    start_hint_step: int = field(
+        default=0,
+        metadata={"help": "Optimizer steps of plain GRPO before hints are allowed (the paper suggests 0 or 20)."},
+    )
+    hint_unit: str = field(
+        default="char",
+        metadata={
+            "help": "How a solution prefix is cut: 'char' (paper-faithful: the first round(ratio * len) characters), "
+            "'word' (never cuts a word) or 'line' (never cuts a line).",
+            "choices": list(HINT_UNITS),
+        },
+    )
+    hint_max_tokens: int | None = field(
+        default=None,
+        metadata={"help": "Cap on a hint's length in tokens (None: no cap). Applied after the ratio cut."},
+    )
+    max_prompt_length: int | None = field(
+        default=None,
+        metadata={
+            "help": "Token budget of a hinted prompt. When a hinted prompt would exceed it, the hint is shortened; "
+            "the system prompt and the question are never cut. None: no budget."
+        },
+    )
+    hint_lead_in: str = field(
+        default=PAPER_HINT_LEAD_IN,
+        metadata={"help": "Text placed between the question and the hint (default: the paper's sentence)."},
+    )
+    solution_column: str = field(
+        default="solution",
+        metadata={"help": "Dataset column holding the worked solution that hints are cut from ('' or None: no hint)."},
+    )
+    accuracy_reward_name: str = field(
+        default="accuracy_reward",
+        metadata={
+            "help": "Name (`__name__`) of the reward function whose raw value decides whether a group is hard: a group "
+            "is hard when all its completions score <= 0 on it. Never the weighted total, so a format reward "
+            "cannot hide a hard group."
+        },
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.rl_type not in RL_TYPES:
+            raise ValueError(f"rl_type must be one of {RL_TYPES}, got {self.rl_type!r}.")
+        if self.hint_unit not in HINT_UNITS:
+            raise ValueError(f"hint_unit must be one of {HINT_UNITS}, got {self.hint_unit!r}.")
+        if isinstance(self.hint_ratios, (int, float)):
+            self.hint_ratios = [self.hint_ratios]
+        self.hint_ratios = [float(r) for r in self.hint_ratios]
+        for ratio in self.hint_ratios:
+            if not 0.0 < ratio <= 1.0:
+                raise ValueError(f"every hint ratio must be in (0, 1]; got {ratio} in hint_ratios={self.hint_ratios}.")
+        if any(b <= a for a, b in zip(self.hint_ratios, self.hint_ratios[1:])):
+            raise ValueError(f"hint_ratios must be strictly increasing, got {self.hint_ratios}.")
+        if self.start_hint_step < 0:
+            raise ValueError(f"start_hint_step must be >= 0, got {self.start_hint_step}.")
+        for name in ("hint_max_tokens", "max_prompt_length"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be a positive number of tokens or None, got {value}.")
+
+    @property
+    def uses_hints(self) -> bool:
+        """True when the hint ladder can run at all."""
+        return self.rl_type == "ghpo" and len(self.hint_ratios) > 0

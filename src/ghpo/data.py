@@ -1,0 +1,173 @@
+"""Training data: load a Hub dataset or a local file, map its columns onto GHPO's, and say what was dropped and why.
+
+Whatever the source layout, a prepared dataset has the columns the trainer and rewards read:
+`prompt` (conversation: optional system message + the question), `answer` (gold final answer, always non-empty),
+`solution` (worked solution the hints are cut from; "" when there is none) and, when the source has it, `level`.
+
+Column mapping (`auto` picks the first that exists):
+| layout        | question  | gold answer                          | hint source      |
+|---------------|-----------|--------------------------------------|------------------|
+| paper (hkgc)  | problem   | solution (a short answer)            | solution_hint    |
+| MATH          | problem   | last \\boxed{} of solution            | solution         |
+| AIME / ours   | problem   | answer                               | solution         |
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from datasets import Dataset, load_dataset
+
+from .answers import gold_answer
+
+# The paper's recipe system prompt (config_ghpo.yaml), verbatim.
+PAPER_SYSTEM_PROMPT = (
+    "You are a helpful AI Assistant that provides well-reasoned and detailed responses. You first think about the "
+    "reasoning process as an internal monologue and then provide the user with the answer. Respond in the following "
+    "format: <think>\n...\n</think>\n<answer>\n...\n</answer>"
+)
+LOCAL_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
+
+
+class DataError(ValueError):
+    """A dataset that cannot be used as asked; the message names the file / column / row and what to do."""
+
+
+def load_raw_dataset(name_or_path: str, config: str | None = None, split: str = "train") -> Dataset:
+    """A local .jsonl / .json / .parquet / .csv file (or a folder of them), else a Hub dataset id."""
+    path = Path(name_or_path).expanduser()
+    if path.is_file():
+        if path.suffix not in LOCAL_FORMATS:
+            raise DataError(f"{path}: unsupported file type {path.suffix!r}; use one of {sorted(LOCAL_FORMATS)}")
+        return load_dataset(LOCAL_FORMATS[path.suffix], data_files=str(path), split="train")
+    if path.is_dir():
+        files = sorted(str(f) for f in path.iterdir() if f.suffix in LOCAL_FORMATS)
+        if not files:
+            raise DataError(f"{path}: folder has no {sorted(LOCAL_FORMATS)} files")
+        return load_dataset(LOCAL_FORMATS[Path(files[0]).suffix], data_files=files, split="train")
+    try:
+        return load_dataset(name_or_path, name=config, split=split)
+    except Exception as error:  # the Hub's errors vary by version; the user needs the same advice for all
+        offline = os.environ.get("HF_HUB_OFFLINE") == "1"
+        raise DataError(
+            f"could not fetch dataset {name_or_path!r} (config={config!r}, split={split!r}) from the Hugging Face "
+            f"Hub{' (HF_HUB_OFFLINE=1 is set)' if offline else ''}: {type(error).__name__}: {error}. "
+            "Check the name and your network / token, or pass a local .jsonl/.json/.parquet/.csv file instead."
+        ) from error
+
+
+def resolve_columns(
+    column_names: list[str], problem: str = "auto", answer: str = "auto", solution: str = "auto"
+) -> tuple[str, str | None, str | None]:
+    """(question, gold answer, hint source) column names for a dataset with `column_names`; see the module table."""
+
+    def pick(asked: str, candidates: list[str], role: str, required: bool) -> str | None:
+        if asked not in ("auto", "", None):
+            if asked not in column_names:
+                raise DataError(f"{role} column {asked!r} is not in the dataset; its columns are {column_names}")
+            return asked
+        found = next((c for c in candidates if c in column_names), None)
+        if found is None and required:
+            raise DataError(f"no {role} column found among {column_names}; name it with --dataset_{role}_column")
+        return found
+
+    problem_column = pick(problem, ["problem", "question", "prompt"], "problem", required=True)
+    paper_layout = "solution_hint" in column_names
+    hint_column = pick(solution, ["solution_hint"] if paper_layout else ["solution"], "solution", required=False)
+    gold_candidates = ["answer", "solution"] if paper_layout else ["answer", "final_answer"]
+    answer_column = pick(answer, gold_candidates, "answer", required=False)
+    if answer_column is None and hint_column is None:
+        raise DataError(f"no gold answer: the dataset needs an answer column or a solution with \\boxed{{}}; "
+                        f"its columns are {column_names}")
+    return problem_column, answer_column, hint_column
+
+
+@dataclass
+class DataSummary:
+    """What preparation kept and dropped; `str()` is the report printed at the start of training."""
+
+    source: str
+    columns: tuple[str, str | None, str | None]
+    rows: int = 0
+    kept: int = 0
+    without_solution: int = 0
+    gold_sources: Counter = field(default_factory=Counter)
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
+
+    def __str__(self) -> str:
+        problem, answer, solution = self.columns
+        gold = repr(answer) if answer else "last \\boxed{} of " + repr(solution)
+        lines = [
+            f"data: {self.source}",
+            f"  columns: question={problem!r} gold={gold} hints={solution!r}",
+            f"  rows: {self.rows}, kept: {self.kept}, rejected: {len(self.rejected)}",
+            f"  gold answer found via: {dict(self.gold_sources)}",
+            f"  rows without a solution (train as plain GRPO, never hinted): {self.without_solution}",
+        ]
+        reasons = Counter(reason.split(":")[0] for _, reason in self.rejected)
+        for reason, count in reasons.most_common():
+            lines.append(f"  rejected ({count}): {reason}")
+        return "\n".join(lines)
+
+
+def _text(value, row_number: int, column: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list) and len(value) == 1:  # e.g. OlympiadBench's final_answer: ["$5$"]
+        return _text(value[0], row_number, column)
+    if not isinstance(value, str):
+        raise DataError(f"row {row_number}: column {column!r} holds {type(value).__name__}, expected text")
+    return value
+
+
+def prepare_row(row: dict, row_number: int, columns: tuple, system_prompt: str | None) -> tuple[dict | None, str]:
+    """One source row -> (prepared row, how the gold was found) or (None, why it was rejected)."""
+    problem_column, answer_column, solution_column = columns
+    try:
+        question = _text(row.get(problem_column), row_number, problem_column)
+        answer = _text(row.get(answer_column), row_number, answer_column) if answer_column else None
+        solution = _text(row.get(solution_column), row_number, solution_column) if solution_column else None
+    except DataError as error:
+        return None, f"wrong type: {error}"
+    if not question or not question.strip():
+        return None, f"empty question: column {problem_column!r} is empty"
+    gold, source = gold_answer(answer, solution)
+    if not gold:
+        return None, "no gold answer: empty answer and no \\boxed{} in the solution"
+    prompt = ([{"role": "system", "content": system_prompt}] if system_prompt else [])
+    prompt.append({"role": "user", "content": question})
+    prepared = {"prompt": prompt, "answer": gold, "solution": (solution or "").strip()}
+    if "level" in row:
+        prepared["level"] = str(row["level"])
+    return prepared, source
+
+
+def prepare_dataset(
+    raw: Dataset,
+    source: str = "dataset",
+    problem_column: str = "auto",
+    answer_column: str = "auto",
+    solution_column: str = "auto",
+    system_prompt: str | None = PAPER_SYSTEM_PROMPT,
+) -> tuple[Dataset, DataSummary]:
+    """Map `raw` onto GHPO's columns. Unusable rows are dropped and listed (row number, reason) in the summary."""
+    columns = resolve_columns(raw.column_names, problem_column, answer_column, solution_column)
+    summary = DataSummary(source=source, columns=columns, rows=len(raw))
+    prepared_rows = []
+    for row_number, row in enumerate(raw):
+        prepared, how = prepare_row(row, row_number, columns, system_prompt)
+        if prepared is None:
+            summary.rejected.append((row_number, how))
+            continue
+        summary.gold_sources[how] += 1
+        summary.without_solution += not prepared["solution"]
+        prepared_rows.append(prepared)
+    summary.kept = len(prepared_rows)
+    if not prepared_rows:
+        raise DataError(f"{source}: no usable rows.\n{summary}")
+    return Dataset.from_list(prepared_rows), summary

@@ -1,0 +1,118 @@
+"""The hint ladder's pure parts: which groups are hard, where regenerated groups go, what to log.
+
+A batch holds N groups of G completions laid out group after group: rows [g*G, (g+1)*G) belong to group g.
+
+    >>> hard_group_mask(torch.tensor([0., 0., 1., 0.]), group_size=2)   # group 0 all-fail, group 1 has a success
+    tensor([ True, False])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+
+def hard_group_mask(accuracy: torch.Tensor, group_size: int) -> torch.Tensor:
+    """(N*G,) raw accuracy rewards -> (N,) bool: True where every completion of the group scored <= 0.
+
+    NaN (a reward that could not be computed) counts as a failure: it cannot prove the group solvable.
+    """
+    if accuracy.numel() % group_size:
+        raise ValueError(f"{accuracy.numel()} rewards do not split into groups of {group_size}")
+    solved = torch.nan_to_num(accuracy.float(), nan=0.0) > 0  # (N*G,)
+    return ~solved.view(-1, group_size).any(dim=1)  # (N,)
+
+
+def group_rows(group_indices: Sequence[int], group_size: int) -> list[int]:
+    """Row indices of the given groups, in order: groups [1, 3] with G=2 -> rows [2, 3, 6, 7]."""
+    return [g * group_size + j for g in group_indices for j in range(group_size)]
+
+
+def splice_groups(rows: list, new_rows: Sequence, group_indices: Sequence[int], group_size: int) -> list:
+    """Copy of `rows` where the rows of group `group_indices[k]` are replaced by `new_rows[k*G:(k+1)*G]`."""
+    if len(new_rows) != len(group_indices) * group_size:
+        raise ValueError(f"{len(new_rows)} new rows for {len(group_indices)} groups of {group_size}")
+    spliced = list(rows)
+    for position, row in zip(group_rows(group_indices, group_size), new_rows, strict=True):
+        spliced[position] = row
+    return spliced
+
+
+def pad_with_dummy_groups(rows: list, num_groups: int, target_groups: int, dummy_row: Any, group_size: int) -> list:
+    """`rows` (num_groups whole groups) padded with copies of `dummy_row` up to `target_groups` groups.
+
+    Every process must generate the same number of groups in a ladder round (vLLM server mode slices its answer by
+    rank, DeepSpeed ZeRO-3 gathers parameters inside generate): a process with fewer hard groups pads with dummies
+    whose outputs are thrown away.
+    """
+    if num_groups > target_groups:
+        raise ValueError(f"cannot pad {num_groups} groups down to {target_groups}")
+    return list(rows) + [dummy_row] * ((target_groups - num_groups) * group_size)
+
+
+def check_whole_groups_per_process(per_device_batch: int, steps_per_generation: int, group_size: int) -> None:
+    """Raise unless each process's generation batch holds whole groups (the ladder regenerates whole groups)."""
+    local_batch = per_device_batch * steps_per_generation
+    if local_batch % group_size:
+        raise ValueError(
+            f"GHPO regenerates whole groups, so each process must hold whole groups: per_device_train_batch_size "
+            f"({per_device_batch}) x steps_per_generation ({steps_per_generation}) = {local_batch} must be a "
+            f"multiple of num_generations ({group_size})."
+        )
+
+
+@dataclass
+class LadderRecord:
+    """What one step's ladder did, for the `ghpo/...` metrics. Counts are local to this process."""
+
+    num_groups: int
+    ratios: list[float]
+    hard_before: int = 0  # groups all-fail before any hint
+    unhintable: int = 0  # hard groups without a solution to hint from
+    hard_at_rung: list[int] = field(default_factory=list)  # groups sent to rung k
+    solved_at_rung: list[int] = field(default_factory=list)  # groups that got a success at rung k
+    hint_tokens: int = 0  # completion tokens generated in hinted rounds (dummy groups excluded)
+    prehint_correct: float = 0.0  # sum of accuracy rewards > 0 before hints
+    num_completions: int = 0
+    final_ratio_per_group: list[float] = field(default_factory=list)  # 0.0 for groups never hinted
+
+    def counts(self) -> dict[str, float]:
+        """Additive counts, to be summed over processes before `metrics_from_counts`."""
+        counts = {
+            "groups": self.num_groups,
+            "hard_before": self.hard_before,
+            "unhintable": self.unhintable,
+            "hint_tokens": self.hint_tokens,
+            "prehint_correct": self.prehint_correct,
+            "completions": self.num_completions,
+            "hinted_groups": sum(1 for r in self.final_ratio_per_group if r > 0),
+            "hint_ratio_sum": sum(self.final_ratio_per_group),
+        }
+        for rung in range(len(self.ratios)):
+            counts[f"hard_at_rung_{rung}"] = self.hard_at_rung[rung] if rung < len(self.hard_at_rung) else 0
+            counts[f"solved_at_rung_{rung}"] = self.solved_at_rung[rung] if rung < len(self.solved_at_rung) else 0
+        return counts
+
+
+def metrics_from_counts(counts: dict[str, float], ratios: Sequence[float]) -> dict[str, float]:
+    """Global (summed) ladder counts -> `ghpo/...` metrics. Fractions are of all groups in the batch."""
+    groups = max(counts["groups"], 1)
+    hinted = counts["hinted_groups"]
+    metrics = {
+        "ghpo/prehint_accuracy": counts["prehint_correct"] / max(counts["completions"], 1),
+        "ghpo/hard_frac": counts["hard_before"] / groups,
+        "ghpo/hinted_frac": hinted / groups,
+        "ghpo/mean_hint_ratio": counts["hint_ratio_sum"] / hinted if hinted else 0.0,
+        "ghpo/unhintable_frac": counts["unhintable"] / groups,
+        "ghpo/hint_tokens": counts["hint_tokens"],
+    }
+    for rung, ratio in enumerate(ratios):
+        metrics[f"ghpo/hard_frac_at_{ratio:g}"] = counts[f"hard_at_rung_{rung}"] / groups
+        metrics[f"ghpo/solved_frac_at_{ratio:g}"] = counts[f"solved_at_rung_{rung}"] / groups
+    if ratios:  # groups that climbed to the top rung and still failed there
+        top = len(ratios) - 1
+        metrics["ghpo/unsolved_after_ladder_frac"] = (counts[f"hard_at_rung_{top}"] - counts[f"solved_at_rung_{top}"]) / groups
+    return metrics

@@ -1,0 +1,178 @@
+"""`ghpo train --config recipe.yaml [--any_field value ...]`: load data and model, train, save.
+
+The recipe is a flat YAML whose keys are fields of `GHPOScriptArguments` (data), `GHPOConfig` (training, incl. every
+TRL GRPOConfig field) or TRL's `ModelConfig` (model loading). Command-line flags override the recipe. The paper's
+own recipes are accepted verbatim: keys that no longer exist are translated or dropped with a warning
+(`LEGACY_KEYS`). Runs unchanged under `accelerate launch`.
+
+Built-in names for offline use: `model_name_or_path: builtin:tiny` builds a tiny random Qwen2 locally, and
+`dataset_name: builtin:arithmetic` generates the chained-arithmetic task of `ghpo.arithmetic`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from trl import ModelConfig, ScriptArguments, TrlParser
+
+from .config import GHPOConfig
+from .data import PAPER_SYSTEM_PROMPT, DataError, load_raw_dataset, prepare_dataset
+
+logger = logging.getLogger("ghpo")
+
+# key in an old recipe -> (new key or None to drop it, why)
+LEGACY_KEYS = {
+    "torch_dtype": ("dtype", "renamed in TRL's ModelConfig"),
+    "warmup_ratio": ("warmup_steps", "transformers 5 takes a ratio in [0, 1) as warmup_steps"),
+    "dataset_prompt_column": ("dataset_problem_column", "renamed: GHPO maps question, answer and solution columns"),
+    "vllm_device": (None, "TRL now places vLLM itself (vllm_mode: server or colocate)"),
+    "overwrite_output_dir": (None, "removed in transformers 5; ghpo resumes from the last checkpoint in output_dir"),
+    "hint_ratio": (None, "unused by the paper's code; the ladder is hint_ratios (default [0.25, 0.5, 0.75])"),
+}
+BUILTIN_MODEL = "builtin:tiny"
+BUILTIN_DATASET = "builtin:arithmetic"
+
+
+@dataclass
+class GHPOScriptArguments(ScriptArguments):
+    """Data and reward options of `ghpo train` (TRL's ScriptArguments plus GHPO's column mapping)."""
+
+    dataset_problem_column: str = field(default="auto", metadata={"help": "Question column ('auto': problem, "
+                                        "question or prompt)."})
+    dataset_answer_column: str = field(default="auto", metadata={"help": "Gold answer column ('auto': answer; for the "
+                                       "paper's layout, solution). Without one, the last \\boxed{} of the solution."})
+    dataset_solution_column: str = field(default="auto", metadata={"help": "Worked-solution column that hints are cut "
+                                         "from ('auto': solution_hint if present, else solution)."})
+    system_prompt: str | None = field(default=PAPER_SYSTEM_PROMPT, metadata={"help": "System message of every "
+                                      "prompt (default: the paper's <think>/<answer> prompt). '' for none."})
+    reward_funcs: list[str] = field(default_factory=lambda: ["accuracy", "format"], metadata={"help": "Reward "
+                                    "functions by name: accuracy, format, boxed. Weights: reward_weights."})
+    max_train_samples: int | None = field(default=None, metadata={"help": "Use only the first N usable rows."})
+
+
+def translate_legacy_keys(config: dict) -> tuple[dict, list[str]]:
+    """Recipe dict -> (dict with today's keys, warnings). Pure; see `LEGACY_KEYS`."""
+    translated, warnings = {}, []
+    for key, value in config.items():
+        if key not in LEGACY_KEYS:
+            translated[key] = value
+            continue
+        new_key, why = LEGACY_KEYS[key]
+        if new_key is None:
+            warnings.append(f"recipe key {key!r} ignored: {why}")
+        else:
+            translated.setdefault(new_key, value)
+            warnings.append(f"recipe key {key!r} read as {new_key!r}: {why}")
+    return translated, warnings
+
+
+def parse_args(argv: list[str]) -> tuple[GHPOScriptArguments, GHPOConfig, ModelConfig]:
+    parser = TrlParser((GHPOScriptArguments, GHPOConfig, ModelConfig), prog="ghpo train")
+    argv = list(argv)
+    if "--config" in argv:
+        index = argv.index("--config")
+        config_path = argv[index + 1]
+        del argv[index : index + 2]
+        with open(config_path) as file:
+            config = yaml.safe_load(file) or {}
+        if not isinstance(config, dict):
+            raise SystemExit(f"{config_path}: a recipe must be a flat YAML mapping of option: value")
+        config, warnings = translate_legacy_keys(config)
+        for warning in warnings:
+            logger.warning("%s: %s", config_path, warning)
+        for key, value in config.pop("env", {}).items():
+            os.environ[key] = str(value)
+        unknown = parser.set_defaults_with_config(**config)
+        if unknown:
+            raise SystemExit(f"{config_path}: unknown option(s) {unknown[::2]}; see `ghpo train --help`")
+    return parser.parse_args_into_dataclasses(args=argv)
+
+
+def load_training_data(script_args: GHPOScriptArguments):
+    if script_args.dataset_name is None:
+        raise SystemExit("no dataset: set dataset_name in the recipe or pass --dataset_name")
+    if script_args.dataset_name == BUILTIN_DATASET:
+        from datasets import Dataset
+
+        from .arithmetic import make_rows
+
+        raw = Dataset.from_list(make_rows(levels=[1, 2, 3, 4], per_level=64, seed=0))
+    else:
+        raw = load_raw_dataset(script_args.dataset_name, script_args.dataset_config, script_args.dataset_train_split)
+    dataset, summary = prepare_dataset(
+        raw,
+        source=script_args.dataset_name,
+        problem_column=script_args.dataset_problem_column,
+        answer_column=script_args.dataset_answer_column,
+        solution_column=script_args.dataset_solution_column,
+        system_prompt=script_args.system_prompt or None,
+    )
+    if script_args.max_train_samples:
+        dataset = dataset.select(range(min(script_args.max_train_samples, len(dataset))))
+    return dataset, summary
+
+
+def load_model_and_tokenizer(model_args: ModelConfig, output_dir: str):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    name = model_args.model_name_or_path
+    if name is None:
+        raise SystemExit("no model: set model_name_or_path in the recipe or pass --model_name_or_path")
+    if name == BUILTIN_MODEL:
+        from .tiny import build_tiny_model
+
+        from .arithmetic import make_rows
+
+        corpus = [row["problem"] + "\n" + row["solution"] for row in make_rows([1, 2, 3, 4], 50, seed=1)]
+        name = build_tiny_model(Path(output_dir) / "builtin-tiny-base", corpus)
+    kwargs = dict(revision=model_args.model_revision, trust_remote_code=model_args.trust_remote_code)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(
+            name, dtype=model_args.dtype or "float32", attn_implementation=model_args.attn_implementation, **kwargs
+        )
+    except OSError as error:
+        raise SystemExit(f"could not load model {name!r} (from the Hub or a local folder): {error}") from error
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return model, tokenizer
+
+
+def main(argv: list[str] | None = None) -> None:
+    from transformers import set_seed
+    from transformers.trainer_utils import get_last_checkpoint
+
+    from .rewards import get_reward_funcs
+    from .trainer import GHPOTrainer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    script_args, training_args, model_args = parse_args(sys.argv[1:] if argv is None else argv)
+    set_seed(training_args.seed)
+    try:
+        dataset, summary = load_training_data(script_args)  # before the model: a bad dataset fails in seconds
+    except DataError as error:
+        raise SystemExit(f"error: {error}") from error
+    logger.info("\n%s", summary)
+    model, tokenizer = load_model_and_tokenizer(model_args, training_args.output_dir)
+    trainer = GHPOTrainer(
+        model=model,
+        processing_class=tokenizer,
+        reward_funcs=get_reward_funcs(script_args.reward_funcs),
+        args=training_args,
+        train_dataset=dataset,
+    )
+    checkpoint = training_args.resume_from_checkpoint
+    if checkpoint is None and os.path.isdir(training_args.output_dir):
+        checkpoint = get_last_checkpoint(training_args.output_dir)
+        if checkpoint:
+            logger.info("resuming from %s", checkpoint)
+    trainer.train(resume_from_checkpoint=checkpoint)
+    trainer.save_model(training_args.output_dir)
+    if trainer.accelerator.is_main_process:
+        tokenizer.save_pretrained(training_args.output_dir)
+        logger.info("model saved to %s", training_args.output_dir)

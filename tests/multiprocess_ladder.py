@@ -1,0 +1,37 @@
+"""Run by tests/test_multiprocess.py under `torchrun --nproc_per_node 2` (CPU, gloo) or as one process.
+
+Trains 2 steps on 8 problems whose scripted difficulty is uneven across ranks: in step 1 rank 0 holds two hard
+groups and rank 1 none; in step 2 the opposite. Each rank writes {question: final hint ratio} for its groups.
+Usage: python multiprocess_ladder.py MODEL_DIR OUTPUT_DIR PER_DEVICE_BATCH
+"""
+
+import json
+import sys
+
+from ghpo.testing import make_dataset, make_trainer
+from ghpo.trainer import GHPOTrainer
+
+NEEDS = [0.75, 0.25, 0.0, 0.0, 0.0, 0.0, 5.0, 0.5]
+
+
+def main(model_dir: str, output_dir: str, per_device_batch: int) -> None:
+    decisions = {}
+    original_log_ladder = GHPOTrainer._log_ladder
+
+    def recording_log_ladder(self, record):
+        questions = [self._ladder_rows[g * self.num_generations]["prompt"][-1]["content"]
+                     for g in range(record.num_groups)]
+        decisions.update(zip(questions, record.final_ratio_per_group))
+        original_log_ladder(self, record)
+
+    GHPOTrainer._log_ladder = recording_log_ladder
+    trainer = make_trainer(model_dir, output_dir, make_dataset(NEEDS), per_device_train_batch_size=per_device_batch,
+                           max_steps=2, beta=0.05)
+    trainer.train()
+    rank = trainer.accelerator.process_index
+    with open(f"{output_dir}/decisions.rank{rank}.json", "w") as file:
+        json.dump({"decisions": decisions, "logs": trainer.state.log_history}, file)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))

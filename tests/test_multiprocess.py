@@ -1,0 +1,34 @@
+"""Two CPU processes (torchrun, gloo) with different numbers of hard groups per rank: no deadlock, same hints as one process."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).with_name("multiprocess_ladder.py")
+# NEEDS of multiprocess_ladder.py -> the rung each problem leaves the ladder at (5.0: never, keeps the top rung)
+EXPECTED = {0: 0.75, 1: 0.25, 2: 0.0, 3: 0.0, 4: 0.0, 5: 0.0, 6: 0.75, 7: 0.5}
+
+
+def run(command, tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    decisions = {}
+    for path in sorted(tmp_path.glob("decisions.rank*.json")):
+        decisions.update(json.loads(path.read_text())["decisions"])
+    return {int(question.split()[1].rstrip(":")): ratio for question, ratio in decisions.items()}
+
+
+def test_two_processes_with_uneven_hard_groups_match_one_process(tiny_model_dir, tmp_path):
+    two = tmp_path / "two"
+    two.mkdir()
+    launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]  # gloo on CPU
+    two_process = run([*launch, str(SCRIPT), tiny_model_dir, str(two), "8"], two)
+    assert len(list(two.glob("decisions.rank*.json"))) == 2
+    one = tmp_path / "one"
+    one.mkdir()
+    one_process = run([sys.executable, str(SCRIPT), tiny_model_dir, str(one), "16"], one)
+    assert two_process == EXPECTED
+    assert one_process == EXPECTED
