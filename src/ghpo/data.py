@@ -138,7 +138,7 @@ def prepare_row(row: dict, row_number: int, columns: tuple, system_prompt: str |
         return None, f"empty question: column {problem_column!r} is empty"
     gold, source = gold_answer(answer, solution)
     if not gold:
-        return None, "no gold answer: empty answer and no \\boxed{} in the solution"
+        return None, "no gold answer: the answer is empty and the solution's last \\boxed{} is missing or empty"
     prompt = ([{"role": "system", "content": system_prompt}] if system_prompt else [])
     prompt.append({"role": "user", "content": question})
     prepared = {"prompt": prompt, "answer": gold, "solution": (solution or "").strip()}

@@ -90,7 +90,11 @@ def parse_args(argv: list[str]) -> tuple[GHPOScriptArguments, GHPOConfig, ModelC
         unknown = parser.set_defaults_with_config(**config)
         if unknown:
             raise SystemExit(f"{config_path}: unknown option(s) {unknown[::2]}; see `ghpo train --help`")
-    return parser.parse_args_into_dataclasses(args=argv)
+    try:
+        return parser.parse_args_into_dataclasses(args=argv)
+    except ValueError as error:  # raised by the configs' __post_init__ checks
+        advice = " (no GPU here: add --bf16 false, or --use_cpu true)" if "bf16" in str(error) else ""
+        raise SystemExit(f"error: invalid options: {error}{advice}") from error
 
 
 def load_training_data(script_args: GHPOScriptArguments):
@@ -117,20 +121,20 @@ def load_training_data(script_args: GHPOScriptArguments):
     return dataset, summary
 
 
-def load_model_and_tokenizer(model_args: ModelConfig, output_dir: str):
+def load_model_and_tokenizer(model_args: ModelConfig, training_args: GHPOConfig):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     name = model_args.model_name_or_path
     if name is None:
         raise SystemExit("no model: set model_name_or_path in the recipe or pass --model_name_or_path")
     if name == BUILTIN_MODEL:
+        from .arithmetic import make_rows
         from .tiny import build_tiny_model
 
-        from .arithmetic import make_rows
-
         corpus = [row["problem"] + "\n" + row["solution"] for row in make_rows([1, 2, 3, 4], 50, seed=1)]
-        name = build_tiny_model(Path(output_dir) / "builtin-tiny-base", corpus)
-    kwargs = dict(revision=model_args.model_revision, trust_remote_code=model_args.trust_remote_code)
+        name = build_tiny_model(Path(training_args.output_dir) / "builtin-tiny-base", corpus)
+    # trust_remote_code stays off unless the recipe asks: it runs code downloaded with the model.
+    kwargs = dict(revision=model_args.model_revision, trust_remote_code=training_args.trust_remote_code)
     try:
         tokenizer = AutoTokenizer.from_pretrained(name, **kwargs)
         model = AutoModelForCausalLM.from_pretrained(
@@ -158,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     except DataError as error:
         raise SystemExit(f"error: {error}") from error
     logger.info("\n%s", summary)
-    model, tokenizer = load_model_and_tokenizer(model_args, training_args.output_dir)
+    model, tokenizer = load_model_and_tokenizer(model_args, training_args)
     trainer = GHPOTrainer(
         model=model,
         processing_class=tokenizer,

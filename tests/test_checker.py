@@ -1,0 +1,206 @@
+r"""Tests for ghpo.checker: math-verify equality in worker processes with a hard timeout.
+
+The pathological pair used below: gold `10^{10^{10}}` against `((10!)!)!`. math-verify
+parses both in milliseconds, then sympy tries to compare two numbers with billions of digits
+and never returns (measured: still running after 20 s), so only a killed worker ends it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+from ghpo.checker import (
+    AnswerChecker,
+    get_default_checker,
+    is_exact_match,
+    score_answer,
+    set_default_checker,
+    text_to_parse,
+)
+
+PATHOLOGICAL = (r"10^{10^{10}}", r"The answer is $\boxed{((10!)!)!}$")
+
+
+@pytest.fixture(scope="module")
+def checker():
+    with AnswerChecker(timeout_s=1.0, num_workers=2) as checker:
+        yield checker
+
+
+# ---------------------------------------------------------------- pure helpers
+
+
+@pytest.mark.parametrize(
+    ("gold", "completion", "expected"),
+    [
+        ("42", r"so \boxed{42}", True),
+        (r"\frac{1}{2}", r"$\boxed{\dfrac{1}{2}}$.", True),  # \dfrac is \frac
+        (r"\left(1,2\right)", r"\boxed{(1, 2)}", True),
+        ("4:30 p.m.", r"\boxed{4:30 \text{ p.m.}}", True),
+        ("7", "<think>\\boxed{3}</think><answer>7</answer>", True),  # the answer block wins
+        (r"\frac{1}{2}", r"\boxed{0.5}", False),  # equal values, different text: math-verify's job
+        ("025", r"\boxed{25}", False),  # same: leading zeros are for math-verify
+        ("5", "no box", False),
+        ("", r"\boxed{}", False),  # nothing equals an empty gold
+    ],
+)
+def test_is_exact_match(gold, completion, expected):
+    assert is_exact_match(gold, completion) is expected
+
+
+@pytest.mark.parametrize(
+    ("completion", "expected"),
+    [
+        # no answer block: math-verify reads everything (it picks the last box)
+        (r"so \boxed{7}", r"so \boxed{7}"),
+        # a bare answer block is wrapped so math-verify sees LaTeX; its full stop goes
+        ("<think>3 or 8?</think>\n<answer>\n0.5.\n</answer>", "$0.5$"),
+        # an answer block that marks its own maths is passed as it is
+        ("<answer>The answer is $x = 2$</answer>", "The answer is $x = 2$"),
+        (r"<answer>\boxed{3}</answer>", r"\boxed{3}"),
+    ],
+)
+def test_text_to_parse(completion, expected):
+    assert text_to_parse(completion) == expected
+
+
+@pytest.mark.parametrize(
+    ("gold", "completion", "expected"),
+    [
+        (r"\frac{1}{2}", r"\boxed{0.5}", 1.0),
+        ("0.5", r"\boxed{\dfrac12}", 1.0),
+        (r"2\sqrt{2}", r"\boxed{\sqrt{8}}", 1.0),
+        ("025", r"\boxed{25}", 1.0),  # AIME golds keep leading zeros
+        ("x^2+1", "<answer>x^2 + 1</answer>", 1.0),
+        # the wrapped answer block is read whole: `x^2 + 1` is not its last number `1`
+        ("1", "<answer>x^2 + 1</answer>", 0.0),
+        ("3", r"\boxed{4}", 0.0),
+        ("3", "", 0.0),
+        (r"\frac{", r"\boxed{1}", 0.0),  # an unparseable gold equals nothing
+    ],
+)
+def test_score_answer_in_process(gold, completion, expected):
+    assert score_answer(gold, completion) == expected
+
+
+def test_score_answer_parses_each_gold_once(monkeypatch):
+    """A group of completions shares one gold: with the worker's cache, a group of 3 costs
+    1 gold parse + 3 completion parses = 4 parse calls, not 6."""
+    import math_verify
+
+    parsed_texts = []
+    real_parse = math_verify.parse
+
+    def counting_parse(text, *args, **kwargs):
+        parsed_texts.append(text)
+        return real_parse(text, *args, **kwargs)
+
+    monkeypatch.setattr(math_verify, "parse", counting_parse)
+    gold_cache: dict = {}
+    completions = [r"\boxed{0.5}", r"\boxed{0.25}", r"\boxed{\frac{2}{4}}"]
+    assert [score_answer("1/2", c, gold_cache) for c in completions] == [1.0, 0.0, 1.0]
+    assert parsed_texts == ["$1/2$", *completions]
+    assert list(gold_cache) == ["1/2"]
+
+
+# ---------------------------------------------------------------- the worker pool
+
+
+def test_check_many_scores_each_pair(checker):
+    items = [
+        (r"\frac{1}{2}", r"so \boxed{0.5}"),  # math-verify: 1/2 == 0.5
+        ("2", r"so \boxed{3}"),  # wrong
+        ("25", "<answer>025</answer>"),  # math-verify: 025 == 25
+        ("7", r"\boxed{7}"),  # fast path
+        (None, r"\boxed{7}"),  # no gold
+        ("7", None),  # no completion
+        (r"\frac{1}{2}", r"so \boxed{0.5}"),  # a repeat: verified once, scored twice
+    ]
+    assert checker.check_many(items) == [1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0]
+    assert checker.check_many([]) == []
+
+
+def test_exact_matches_never_start_a_worker():
+    with AnswerChecker(num_workers=1) as fresh:
+        assert fresh.check_many([("42", r"\boxed{42}"), ("1,2", r"\boxed{1, 2}")]) == [1.0, 1.0]
+        assert fresh._workers == []  # noqa: SLF001 -- the only way to see "never started"
+
+
+def test_timeout_in_a_worker_thread_kills_only_the_slow_item(checker):
+    """From a non-main thread (where signal.alarm cannot work): the pathological item is
+    killed after timeout_s = 1 s and scores 0.0; the items around it are still scored."""
+    timeouts_before = checker.timeouts_total
+    items = [(r"\frac{1}{2}", r"\boxed{0.5}"), PATHOLOGICAL, (r"2\sqrt{2}", r"\boxed{\sqrt{8}}")]
+    results, elapsed = [], []
+
+    def score_in_thread():
+        started = time.monotonic()
+        results.append(checker.check_many(items))
+        elapsed.append(time.monotonic() - started)
+
+    thread = threading.Thread(target=score_in_thread)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert results == [[1.0, 0.0, 1.0]]
+    assert checker.timeouts_total == timeouts_before + 1
+    # 1 s timeout + a replacement worker (~0.5 s to import math-verify) + slack
+    assert elapsed[0] < 8.0
+    # the pool still works afterwards
+    assert checker.check_many([("3", r"\boxed{3.0}")]) == [1.0]
+
+
+def test_a_dead_worker_is_replaced(checker):
+    checker.check_many([("3", r"\boxed{3.0}")])  # make sure the workers are up
+    victim = checker._workers[0]  # noqa: SLF001
+    victim.process.kill()
+    victim.process.wait()
+    assert checker.check_many([("1", r"\boxed{1.0}"), ("2", r"\boxed{2.0}")]) == [1.0, 1.0]
+    assert victim not in checker._workers  # noqa: SLF001
+
+
+def test_workers_exit_with_the_interpreter(tmp_path):
+    """A script that scores one item and exits without close(): atexit ends its workers."""
+    script = tmp_path / "score_once.py"
+    script.write_text(textwrap.dedent("""
+        from ghpo.checker import AnswerChecker
+        checker = AnswerChecker(num_workers=2)
+        assert checker.check_many([("1/2", "so $0.5$")]) == [1.0]
+        print(" ".join(str(worker.process.pid) for worker in checker._workers))
+    """))  # no `if __name__ == "__main__"` guard: workers must not re-run the script
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    pids = [int(pid) for pid in done.stdout.split()]
+    assert len(pids) == 2
+    time.sleep(0.2)
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"timeout_s": 0}, "timeout_s"),
+    ({"num_workers": 0}, "num_workers"),
+])
+def test_checker_rejects_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        AnswerChecker(**kwargs)
+
+
+def test_default_checker_is_shared_and_replaceable():
+    first = get_default_checker()
+    assert get_default_checker() is first
+    replacement = AnswerChecker(timeout_s=2.0)
+    try:
+        set_default_checker(replacement)
+        assert get_default_checker() is replacement
+    finally:
+        set_default_checker(first)
+    assert replacement._workers == []  # noqa: SLF001 -- closed when replaced
