@@ -33,7 +33,7 @@ import weakref
 from multiprocessing.connection import Connection, Pipe, wait
 from pathlib import Path
 
-from ghpo.answers import extract_tagged, final_answer, normalize_answer
+from ghpo.answers import extract_tagged, final_answer, last_boxed, normalize_answer
 
 _READY = "ready"
 _WORKER_START_TIMEOUT_S = 60.0
@@ -72,9 +72,13 @@ def text_to_parse(completion: str) -> str:
     '$0.5$'
     >>> text_to_parse("So \\boxed{7}")
     'So \\boxed{7}'
+    >>> text_to_parse("2+2 gives \\boxed{4")   # truncated inside its box: no answer, not a lenient '4'
+    ''
     """
     tagged = extract_tagged(completion, "answer")
     if tagged is None:
+        if any(box in completion for box in ("\\boxed", "\\fbox")) and last_boxed(completion) is None:
+            return ""  # cut off inside its final box (e.g. at the length limit): it stated no final answer
         return completion
     return _wrap_in_dollars(tagged.rstrip("."))
 

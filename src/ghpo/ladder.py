@@ -72,6 +72,7 @@ class LadderRecord:
     ratios: list[float]
     hard_before: int = 0  # groups all-fail before any hint
     unhintable: int = 0  # hard groups without a solution to hint from
+    hard_truncated: int = 0  # hard groups whose completions all hit the length limit
     hard_at_rung: list[int] = field(default_factory=list)  # groups sent to rung k
     solved_at_rung: list[int] = field(default_factory=list)  # groups that got a success at rung k
     hint_tokens: int = 0  # completion tokens generated in hinted rounds (dummy groups excluded)
@@ -85,6 +86,7 @@ class LadderRecord:
             "groups": self.num_groups,
             "hard_before": self.hard_before,
             "unhintable": self.unhintable,
+            "hard_truncated": self.hard_truncated,
             "hint_tokens": self.hint_tokens,
             "prehint_correct": self.prehint_correct,
             "completions": self.num_completions,
@@ -107,6 +109,7 @@ def metrics_from_counts(counts: dict[str, float], ratios: Sequence[float]) -> di
         "ghpo/hinted_frac": hinted / groups,
         "ghpo/mean_hint_ratio": counts["hint_ratio_sum"] / hinted if hinted else 0.0,
         "ghpo/unhintable_frac": counts["unhintable"] / groups,
+        "ghpo/hard_truncated_frac": counts["hard_truncated"] / groups,
         "ghpo/hint_tokens": counts["hint_tokens"],
     }
     for rung, ratio in enumerate(ratios):

@@ -37,6 +37,7 @@ from .ladder import (
     pad_with_dummy_groups,
     splice_groups,
 )
+from .safety import RewardFailureCounts, guard_reward, truncated_group_mask
 
 # `GRPOTrainer._generate` returns this tuple in TRL 1.16; we replace the fields marked *.
 GENERATE_OUTPUT_FIELDS = (
@@ -52,8 +53,16 @@ class GHPOTrainer(GRPOTrainer):
     solution is empty train as plain GRPO.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, model, reward_funcs, *args, **kwargs):
+        # A reward that raises or returns NaN costs a reward of 0 (counted), never the run.
+        self._reward_failures = RewardFailureCounts()
+        funcs = reward_funcs if isinstance(reward_funcs, list) else [reward_funcs]
+        reward_funcs = [
+            guard_reward(f, self._reward_failures) if callable(f) and not isinstance(f, nn.Module)
+            and not inspect.iscoroutinefunction(f) else f
+            for f in funcs
+        ]
+        super().__init__(model, reward_funcs, *args, **kwargs)
         if not isinstance(self.args, GHPOConfig):
             raise TypeError(f"GHPOTrainer needs a GHPOConfig, got {type(self.args).__name__}")
         self._ladder_rows: list[dict] | None = None
@@ -121,9 +130,15 @@ class GHPOTrainer(GRPOTrainer):
         record.prehint_correct = float((accuracy > 0).sum())
         hard = hard_group_mask(accuracy, group_size)  # (N,)
         hintable = torch.tensor([bool(self._solution(rows[g * group_size])) for g in range(num_groups)])
+        eos_and_pad = {*self.eos_token_ids, self._tokenizer.pad_token_id}
+        is_truncated = torch.tensor([bool(ids) and ids[-1] not in eos_and_pad for ids in completion_ids])  # (N*G,)
+        hard_truncated = hard & truncated_group_mask(is_truncated, group_size)  # (N,)
         record.hard_before = int(hard.sum())
         record.unhintable = int((hard & ~hintable).sum())
+        record.hard_truncated = int(hard_truncated.sum())
         pending = hard & hintable  # (N,) groups still climbing the ladder
+        if not self.args.hint_truncated_groups:
+            pending &= ~hard_truncated
         final_ratio = [0.0] * num_groups
 
         for ratio in ratios:
@@ -237,5 +252,10 @@ class GHPOTrainer(GRPOTrainer):
         local = torch.tensor(list(counts.values()), dtype=torch.float64, device=self.accelerator.device)
         total = self.accelerator.gather(local.unsqueeze(0)).sum(dim=0)  # (num_counts,)
         summed = dict(zip(counts, total.tolist(), strict=True))
-        for name, value in metrics_from_counts(summed, record.ratios).items():
+        metrics = metrics_from_counts(summed, record.ratios)
+        failures = self._reward_failures.take()  # since the last step (TRL's scoring runs after this ladder)
+        failure_totals = self.accelerator.gather(torch.tensor([list(failures.values())], dtype=torch.float64,
+                                                              device=self.accelerator.device)).sum(dim=0)
+        metrics.update(zip(failures, failure_totals.tolist(), strict=True))
+        for name, value in metrics.items():
             self._metrics["train"][name].append(value)

@@ -1,0 +1,111 @@
+"""`ghpo eval`: evaluate a checkpoint on the paper's benchmarks, or compare two runs.
+
+    ghpo eval --model PATH_OR_HUB_ID --benchmarks math500,amc23 --data-dir ../shared/data/bench --limit 5
+    ghpo eval --model Qwen/Qwen2.5-Math-7B --preset paper            # all six, the paper's settings
+    ghpo eval --compare runs/grpo/summary.json runs/ghpo/summary.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ghpo.data import DataError
+
+from .benchmarks import ALL_BENCHMARKS, parse_benchmark_names
+from .protocol import PRESETS, load_protocol_file, parse_samples_per_benchmark, resolve_protocol
+
+
+def _add(parser: argparse.ArgumentParser, flag: str, **kwargs) -> None:
+    """Add `--some-flag`, also accepted as `--some_flag` (the spelling of `ghpo train`)."""
+    spellings = dict.fromkeys([flag, "--" + flag[2:].replace("-", "_")])
+    parser.add_argument(*spellings, **kwargs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ghpo eval",
+        description="Evaluate a model on MATH-500, AIME24, AMC23, Minerva Math, OlympiadBench and GPQA-Diamond with "
+        "one fixed protocol (no hints), or compare two runs. Writes samples.jsonl, summary.json and results.md.",
+    )
+    _add(parser, "--model", help="local model folder or Hub id")
+    _add(parser, "--benchmarks", default="all", help=f"comma-separated, or 'all' ({','.join(ALL_BENCHMARKS)})")
+    _add(parser, "--data-dir", default=None, help="folder laid out like ../shared/data/bench (math500/, aime24/, "
+         "amc23/, minerva_math/, olympiadbench/, gpqa_diamond/); benchmarks not found there come from the Hub")
+    _add(parser, "--bench-path", action="append", default=[], metavar="NAME=PATH",
+         help="a file or folder for one benchmark, e.g. gpqa_diamond=~/gpqa_diamond.csv (repeatable)")
+    _add(parser, "--preset", default="paper", choices=sorted(PRESETS), help="named protocol (default: paper)")
+    _add(parser, "--protocol", default=None, help="YAML file of protocol fields, applied over the preset")
+    group = parser.add_argument_group("protocol overrides (applied last)")
+    _add(group, "--system-prompt", default=None, help="system message ('' for none; default: the paper's)")
+    _add(group, "--user-template", default=None, help="user message with {question} (default: '{question}')")
+    _add(group, "--chat-template", default=None, help="Jinja template text or file; 'none' for plain text")
+    _add(group, "--temperature", type=float, default=None, help="0 = greedy")
+    _add(group, "--top-p", type=float, default=None)
+    _add(group, "--max-new-tokens", type=int, default=None)
+    _add(group, "--samples", type=int, default=None, help="samples per problem on every benchmark (avg@k)")
+    _add(group, "--samples-per-benchmark", default=None, metavar="NAME=K,...", help="e.g. aime24=32")
+    _add(group, "--seed", type=int, default=None)
+    _add(group, "--batch-size", type=int, default=None, help="sequences per generate call (transformers)")
+    _add(parser, "--limit", type=int, default=None, help="first N problems of each benchmark (quick runs)")
+    _add(parser, "--backend", default="auto", choices=["auto", "vllm", "transformers"],
+         help="auto: vLLM when installed and a GPU is visible, else transformers")
+    _add(parser, "--dtype", default="auto", help="auto (bfloat16 on GPU, float32 on CPU), float32, bfloat16")
+    _add(parser, "--device", default=None, help="transformers backend device (default: cuda if available, else cpu)")
+    _add(parser, "--output-dir", default=None, help="default: eval_results/<model>-<preset>")
+    _add(parser, "--checker-timeout", type=float, default=5.0, help="seconds per answer before it scores 0")
+    _add(parser, "--checker-workers", type=int, default=None, help="answer-checker processes (default: up to 4)")
+    _add(parser, "--bootstrap-resamples", type=int, default=2000)
+    _add(parser, "--no-progress", action="store_true", help="no progress bar")
+    _add(parser, "--compare", nargs=2, metavar=("A.json", "B.json"), default=None,
+         help="print two summary.json side by side with B - A and its paired 95 %% interval, then exit")
+    return parser
+
+
+def protocol_from_args(args: argparse.Namespace):
+    overrides = dict(
+        system_prompt=args.system_prompt, user_template=args.user_template, chat_template=args.chat_template,
+        temperature=args.temperature, top_p=args.top_p, max_new_tokens=args.max_new_tokens, samples=args.samples,
+        samples_per_benchmark=parse_samples_per_benchmark(args.samples_per_benchmark)
+        if args.samples_per_benchmark else None,
+        seed=args.seed, batch_size=args.batch_size,
+    )
+    file_values = load_protocol_file(args.protocol) if args.protocol else None
+    return resolve_protocol(args.preset, file_values, overrides)
+
+
+def compare(path_a: str, path_b: str, resamples: int) -> int:
+    from .report import compare_markdown
+
+    with open(path_a) as file_a, open(path_b) as file_b:
+        print(compare_markdown(json.load(file_a), json.load(file_b), path_a, path_b, resamples))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.compare:
+        return compare(*args.compare, args.bootstrap_resamples)
+    if not args.model:
+        print("error: --model is required (or --compare A.json B.json)", file=sys.stderr)
+        return 2
+    from .runner import default_output_dir, run_eval
+
+    try:
+        protocol = protocol_from_args(args)
+        benchmarks = parse_benchmark_names(args.benchmarks)
+        paths = dict(item.split("=", 1) for item in args.bench_path)
+        summary = run_eval(
+            args.model, benchmarks, protocol, args.output_dir or default_output_dir(args.model, args.preset),
+            data_dir=args.data_dir, paths=paths, limit=args.limit, backend=args.backend, dtype=args.dtype,
+            device=args.device, checker_timeout_s=args.checker_timeout, checker_workers=args.checker_workers,
+            resamples=args.bootstrap_resamples, progress=not args.no_progress,
+        )
+    except (DataError, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    with open(summary["outputs"]["results.md"]) as file:
+        print(file.read())
+    print("\n".join(f"wrote {path}" for path in summary["outputs"].values()))
+    return 0
