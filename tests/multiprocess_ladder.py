@@ -2,19 +2,30 @@
 
 Trains 2 steps on 8 problems whose scripted difficulty is uneven across ranks: in step 1 rank 0 holds two hard
 groups and rank 1 none; in step 2 the opposite. Each rank writes {question: final hint ratio} for its groups.
-Usage: python multiprocess_ladder.py MODEL_DIR OUTPUT_DIR PER_DEVICE_BATCH
+Usage: python multiprocess_ladder.py MODEL_DIR OUTPUT_DIR PER_DEVICE_BATCH [SEED]
+With SEED, the 16 problems get random difficulties (a property test: any assignment must complete).
 """
 
 import json
+import os
+import random
 import sys
 
 from ghpo.testing import make_dataset, make_trainer
 from ghpo.trainer import GHPOTrainer
 
 NEEDS = [0.75, 0.25, 0.0, 0.0, 0.0, 0.0, 5.0, 0.5]
+RANDOM_NEEDS = [0.0, 0.0, 0.25, 0.5, 0.75, 5.0]
 
 
-def main(model_dir: str, output_dir: str, per_device_batch: int) -> None:
+def needs_for(seed: int | None) -> list[float]:
+    if seed is None:
+        return NEEDS
+    rng = random.Random(seed)
+    return [rng.choice(RANDOM_NEEDS) for _ in range(16)]
+
+
+def main(model_dir: str, output_dir: str, per_device_batch: int, seed: int | None = None) -> None:
     decisions = {}
     original_log_ladder = GHPOTrainer._log_ladder
 
@@ -25,13 +36,18 @@ def main(model_dir: str, output_dir: str, per_device_batch: int) -> None:
         original_log_ladder(self, record)
 
     GHPOTrainer._log_ladder = recording_log_ladder
-    trainer = make_trainer(model_dir, output_dir, make_dataset(NEEDS), per_device_train_batch_size=per_device_batch,
-                           max_steps=2, beta=0.05)
+    needs = needs_for(seed)
+    trainer = make_trainer(model_dir, output_dir, make_dataset(needs), per_device_train_batch_size=per_device_batch,
+                           max_steps=len(needs) * 4 // (per_device_batch * trainer_processes()), beta=0.05)
     trainer.train()
     rank = trainer.accelerator.process_index
     with open(f"{output_dir}/decisions.rank{rank}.json", "w") as file:
         json.dump({"decisions": decisions, "logs": trainer.state.log_history}, file)
 
 
+def trainer_processes() -> int:
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else None)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).with_name("multiprocess_ladder.py")
 # NEEDS of multiprocess_ladder.py -> the rung each problem leaves the ladder at (5.0: never, keeps the top rung)
 EXPECTED = {0: 0.75, 1: 0.25, 2: 0.0, 3: 0.0, 4: 0.0, 5: 0.0, 6: 0.75, 7: 0.5}
@@ -32,3 +34,17 @@ def test_two_processes_with_uneven_hard_groups_match_one_process(tiny_model_dir,
     one_process = run([sys.executable, str(SCRIPT), tiny_model_dir, str(one), "16"], one)
     assert two_process == EXPECTED
     assert one_process == EXPECTED
+
+
+def expected_ratio(need: float) -> float:
+    return 0.0 if need == 0 else min(need, 0.75)  # the ladder tops out at 0.75; 'never' keeps the top rung
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_hard_group_assignments_across_two_ranks_complete(tiny_model_dir, tmp_path, seed):
+    sys.path.insert(0, str(SCRIPT.parent))
+    from multiprocess_ladder import needs_for
+
+    launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    decisions = run([*launch, str(SCRIPT), tiny_model_dir, str(tmp_path), "8", str(seed)], tmp_path)
+    assert decisions == {i: expected_ratio(need) for i, need in enumerate(needs_for(seed))}

@@ -1,0 +1,40 @@
+"""Run by tests/test_resilience.py: a 6-step GHPO run that saves every 2 steps, optionally SIGKILLed after step 3,
+optionally resumed from the last checkpoint in its output dir (as `ghpo train` does). Writes the log history.
+Usage: python resume_run.py MODEL_DIR OUTPUT_DIR {full|crash|resume}
+"""
+
+import json
+import os
+import signal
+import sys
+
+from transformers import TrainerCallback
+from transformers.trainer_utils import get_last_checkpoint
+
+from ghpo.testing import accuracy_reward, length_reward, make_dataset, make_trainer
+
+
+class KillAfterStep(TrainerCallback):
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            os.kill(os.getpid(), signal.SIGKILL)  # a pre-empted node: no cleanup, no final save
+
+
+def main(model_dir: str, output_dir: str, mode: str) -> None:
+    trainer = make_trainer(model_dir, output_dir, make_dataset([0.0, 0.25, 0.75, 5.0] * 3),
+                           reward_funcs=[accuracy_reward, length_reward], per_device_train_batch_size=8,
+                           max_steps=6, save_strategy="steps", save_steps=2, learning_rate=5e-3, beta=0.05,
+                           shuffle_dataset=True)
+    if mode == "crash":
+        trainer.add_callback(KillAfterStep(3))
+    checkpoint = get_last_checkpoint(output_dir) if mode == "resume" else None
+    trainer.train(resume_from_checkpoint=checkpoint)
+    with open(os.path.join(output_dir, "log_history.json"), "w") as file:
+        json.dump(trainer.state.log_history, file)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
