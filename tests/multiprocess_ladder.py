@@ -2,8 +2,9 @@
 
 Trains 2 steps on 8 problems whose scripted difficulty is uneven across ranks: in step 1 rank 0 holds two hard
 groups and rank 1 none; in step 2 the opposite. Each rank writes {question: final hint ratio} for its groups.
-Usage: python multiprocess_ladder.py MODEL_DIR OUTPUT_DIR PER_DEVICE_BATCH [SEED]
-With SEED, the 16 problems get random difficulties (a property test: any assignment must complete).
+Usage: python multiprocess_ladder.py MODEL_DIR OUTPUT_DIR PER_DEVICE_BATCH [SEED [CONFIG_JSON]]
+With SEED, the 16 problems get random difficulties (a property test: any assignment must complete); CONFIG_JSON
+overrides GHPOConfig fields (e.g. the parallel ladder, or difficulty memory over several shuffled epochs).
 """
 
 import json
@@ -25,7 +26,8 @@ def needs_for(seed: int | None) -> list[float]:
     return [rng.choice(RANDOM_NEEDS) for _ in range(16)]
 
 
-def main(model_dir: str, output_dir: str, per_device_batch: int, seed: int | None = None) -> None:
+def main(model_dir: str, output_dir: str, per_device_batch: int, seed: int | None = None,
+         overrides: dict | None = None) -> None:
     decisions = {}
     original_log_ladder = GHPOTrainer._log_ladder
 
@@ -37,8 +39,9 @@ def main(model_dir: str, output_dir: str, per_device_batch: int, seed: int | Non
 
     GHPOTrainer._log_ladder = recording_log_ladder
     needs = needs_for(seed)
+    config = {"max_steps": len(needs) * 4 // (per_device_batch * trainer_processes()), "beta": 0.05, **(overrides or {})}
     trainer = make_trainer(model_dir, output_dir, make_dataset(needs), per_device_train_batch_size=per_device_batch,
-                           max_steps=len(needs) * 4 // (per_device_batch * trainer_processes()), beta=0.05)
+                           **config)
     trainer.train()
     rank = trainer.accelerator.process_index
     with open(f"{output_dir}/decisions.rank{rank}.json", "w") as file:
@@ -50,4 +53,5 @@ def trainer_processes() -> int:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else None)
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else None,
+         json.loads(sys.argv[5]) if len(sys.argv) > 5 else None)

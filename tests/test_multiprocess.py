@@ -40,11 +40,24 @@ def expected_ratio(need: float) -> float:
     return 0.0 if need == 0 else min(need, 0.75)  # the ladder tops out at 0.75; 'never' keeps the top rung
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_random_hard_group_assignments_across_two_ranks_complete(tiny_model_dir, tmp_path, seed):
+CHEAP_MODES = {
+    "paper": {},
+    "parallel": {"ladder_mode": "parallel"},
+    # two shuffled epochs: problems change rank between visits, so the memory must be shared by both processes
+    "memory_hint_first": {"difficulty_memory": True, "hint_first_generation": True, "max_steps": 8,
+                          "shuffle_dataset": True},
+}
+
+
+@pytest.mark.parametrize("seed, mode", [(1, "paper"), (2, "parallel"), (3, "memory_hint_first")])
+def test_random_hard_group_assignments_across_two_ranks_complete(tiny_model_dir, tmp_path, seed, mode):
     sys.path.insert(0, str(SCRIPT.parent))
     from multiprocess_ladder import needs_for
 
     launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
-    decisions = run([*launch, str(SCRIPT), tiny_model_dir, str(tmp_path), "8", str(seed)], tmp_path)
+    decisions = run([*launch, str(SCRIPT), tiny_model_dir, str(tmp_path), "8", str(seed),
+                     json.dumps(CHEAP_MODES[mode])], tmp_path)
     assert decisions == {i: expected_ratio(need) for i, need in enumerate(needs_for(seed))}
+    if mode == "memory_hint_first":  # epoch 2 samples remembered problems with their hint at once, on either rank
+        logs = json.loads((tmp_path / "decisions.rank0.json").read_text())["logs"]
+        assert sum(entry.get("ghpo/prehinted_frac", 0) for entry in logs[4:]) > 0

@@ -12,6 +12,7 @@ PAPER_HINT_LEAD_IN = (
 )
 HINT_UNITS = ("char", "word", "line")
 RL_TYPES = ("ghpo", "grpo")
+LADDER_MODES = ("sequential", "parallel")
 
 
 @dataclass
@@ -75,6 +76,32 @@ class GHPOConfig(GRPOConfig):
             "ghpo/hard_truncated_frac either way)."
         },
     )
+    ladder_mode: str = field(
+        default="sequential",
+        metadata={
+            "help": "'sequential' (paper): one generation round per rung for the groups still failing. 'parallel': "
+            "all rungs of all hard groups in one round, each group keeping its lowest solved rung — fewer sequential "
+            "rounds for more generated tokens.",
+            "choices": list(LADDER_MODES),
+        },
+    )
+    difficulty_memory: bool = field(
+        default=False,
+        metadata={"help": "Remember, per problem, the rung where its ladder last stopped; when it fails again, start "
+                  "there instead of at the bottom. Forgotten once solved without a hint. Saved in checkpoints."},
+    )
+    difficulty_memory_size: int = field(
+        default=100_000, metadata={"help": "Problems the difficulty memory holds (least recently seen dropped)."}
+    )
+    hint_first_generation: bool = field(
+        default=False,
+        metadata={"help": "With difficulty_memory: sample a problem known to need a hint with that hint already in "
+                  "the first generation (no no-hint round), except every hint_retest_every-th visit."},
+    )
+    hint_retest_every: int = field(
+        default=4, metadata={"help": "hint_first_generation: every N-th visit of a remembered problem is sampled "
+                             "without a hint, so hints can fade as the model improves."}
+    )
     accuracy_reward_name: str = field(
         default="accuracy_reward",
         metadata={
@@ -98,6 +125,12 @@ class GHPOConfig(GRPOConfig):
                 raise ValueError(f"every hint ratio must be in (0, 1]; got {ratio} in hint_ratios={self.hint_ratios}.")
         if any(b <= a for a, b in zip(self.hint_ratios, self.hint_ratios[1:])):
             raise ValueError(f"hint_ratios must be strictly increasing, got {self.hint_ratios}.")
+        if self.ladder_mode not in LADDER_MODES:
+            raise ValueError(f"ladder_mode must be one of {LADDER_MODES}, got {self.ladder_mode!r}.")
+        if self.hint_first_generation and not self.difficulty_memory:
+            raise ValueError("hint_first_generation needs difficulty_memory: true (it reuses the remembered rung).")
+        if self.hint_retest_every < 1 or self.difficulty_memory_size < 1:
+            raise ValueError("hint_retest_every and difficulty_memory_size must be >= 1.")
         if self.start_hint_step < 0:
             raise ValueError(f"start_hint_step must be >= 0, got {self.start_hint_step}.")
         for name in ("hint_max_tokens", "max_prompt_length"):

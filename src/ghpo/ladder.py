@@ -65,6 +65,40 @@ def check_whole_groups_per_process(per_device_batch: int, steps_per_generation: 
 
 
 @dataclass
+class Rollout:
+    """The per-row lists of one generation (TRL's `_generate` output the ladder rewrites), group after group."""
+
+    prompts: list
+    prompt_ids: list
+    completion_ids: list
+    completions: list
+    logprobs: list | None
+
+    def splice(self, groups: Sequence[int], new: "Rollout", group_size: int) -> None:
+        """Replace the rows of `groups` by `new`'s rows (whole groups, in order), in place."""
+        for name in ("prompts", "prompt_ids", "completion_ids", "completions", "logprobs"):
+            if getattr(self, name) is not None:
+                setattr(self, name, splice_groups(getattr(self, name), getattr(new, name), groups, group_size))
+
+    def select_groups(self, picks: Sequence[int], group_size: int) -> "Rollout":
+        """The rows of groups `picks` (indices into this rollout's groups), in that order."""
+        rows = group_rows(picks, group_size)
+        take = lambda values: None if values is None else [values[i] for i in rows]  # noqa: E731
+        return Rollout(take(self.prompts), take(self.prompt_ids), take(self.completion_ids),
+                       take(self.completions), take(self.logprobs))
+
+
+def lowest_solved_rung(plan_rungs: Sequence[int], solved: Sequence[bool]) -> int:
+    """Parallel ladder: among one group's plan entries (rungs ascending, each solved or not), the entry to keep:
+    the lowest solved rung, else the top one. Returns an index into `plan_rungs`.
+
+    >>> lowest_solved_rung([0, 1, 2], [False, True, True]), lowest_solved_rung([1, 2], [False, False])
+    (1, 1)
+    """
+    return next((i for i, ok in enumerate(solved) if ok), len(plan_rungs) - 1)
+
+
+@dataclass
 class LadderRecord:
     """What one step's ladder did, for the `ghpo/...` metrics. Counts are local to this process."""
 
@@ -73,11 +107,14 @@ class LadderRecord:
     hard_before: int = 0  # groups all-fail before any hint
     unhintable: int = 0  # hard groups without a solution to hint from
     hard_truncated: int = 0  # hard groups whose completions all hit the length limit
-    hard_at_rung: list[int] = field(default_factory=list)  # groups sent to rung k
-    solved_at_rung: list[int] = field(default_factory=list)  # groups that got a success at rung k
+    prehinted: int = 0  # groups sampled with a remembered hint in the first generation (hint-first mode)
+    memory_hits: int = 0  # hard groups whose problem the difficulty memory knew
+    rungs_skipped: int = 0  # rungs not generated thanks to the memory
+    hard_at_rung: list[int] = field(default_factory=list)  # groups generated at rung k
+    solved_at_rung: list[int] = field(default_factory=list)  # groups that got a success at rung k (and kept it)
     hint_tokens: int = 0  # completion tokens generated in hinted rounds (dummy groups excluded)
-    prehint_correct: float = 0.0  # sum of accuracy rewards > 0 before hints
-    num_completions: int = 0
+    prehint_correct: float = 0.0  # completions correct before any hint (prehinted groups excluded)
+    num_completions: int = 0  # completions generated without a hint
     final_ratio_per_group: list[float] = field(default_factory=list)  # 0.0 for groups never hinted
 
     def counts(self) -> dict[str, float]:
@@ -87,6 +124,9 @@ class LadderRecord:
             "hard_before": self.hard_before,
             "unhintable": self.unhintable,
             "hard_truncated": self.hard_truncated,
+            "prehinted": self.prehinted,
+            "memory_hits": self.memory_hits,
+            "rungs_skipped": self.rungs_skipped,
             "hint_tokens": self.hint_tokens,
             "prehint_correct": self.prehint_correct,
             "completions": self.num_completions,
@@ -110,6 +150,9 @@ def metrics_from_counts(counts: dict[str, float], ratios: Sequence[float]) -> di
         "ghpo/mean_hint_ratio": counts["hint_ratio_sum"] / hinted if hinted else 0.0,
         "ghpo/unhintable_frac": counts["unhintable"] / groups,
         "ghpo/hard_truncated_frac": counts["hard_truncated"] / groups,
+        "ghpo/prehinted_frac": counts["prehinted"] / groups,
+        "ghpo/memory_hit_rate": counts["memory_hits"] / max(counts["hard_before"], 1),
+        "ghpo/memory_rungs_skipped": counts["rungs_skipped"],
         "ghpo/hint_tokens": counts["hint_tokens"],
     }
     for rung, ratio in enumerate(ratios):

@@ -19,10 +19,14 @@ The pure logic (hard-group detection, hint text, splicing) lives in `ghpo.ladder
 from __future__ import annotations
 
 import inspect
+import json
 import math
+from pathlib import Path
 
 import torch
+from accelerate.utils import gather_object
 from torch import nn
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from trl import GRPOTrainer
 from trl.data_utils import is_conversational
 
@@ -30,15 +34,18 @@ from .config import GHPOConfig
 from .hints import build_hinted_prompt, fit_hint, hint_prefix
 from .ladder import (
     LadderRecord,
+    Rollout,
     check_whole_groups_per_process,
     group_rows,
     hard_group_mask,
+    lowest_solved_rung,
     metrics_from_counts,
     pad_with_dummy_groups,
-    splice_groups,
 )
+from .memory import DifficultyMemory, problem_key
 from .safety import RewardFailureCounts, guard_reward, truncated_group_mask
 
+MEMORY_FILE = "ghpo_difficulty_memory.json"
 # `GRPOTrainer._generate` returns this tuple in TRL 1.16; we replace the fields marked *.
 GENERATE_OUTPUT_FIELDS = (
     "prompt_ids*", "completion_ids*", "tool_mask", "completions*", "logprobs*", "extra_fields", "images", "tool_images",
@@ -67,6 +74,9 @@ class GHPOTrainer(GRPOTrainer):
             raise TypeError(f"GHPOTrainer needs a GHPOConfig, got {type(self.args).__name__}")
         self._ladder_rows: list[dict] | None = None
         self._last_ladder_record: LadderRecord | None = None
+        self._original_prompts: list = []
+        self._prehinted: dict[int, int] = {}
+        self._memory = DifficultyMemory(self.args.difficulty_memory_size) if self.args.difficulty_memory else None
         names = list(self.reward_func_names)
         # Plain GRPO still logs the pre-hint metrics (all-fail fraction, accuracy) when it has the accuracy reward.
         accuracy_name = self.args.accuracy_reward_name
@@ -100,13 +110,17 @@ class GHPOTrainer(GRPOTrainer):
             self._ladder_rows = None
 
     def _generate(self, prompts: list):
+        ladder_on = self.model.training and self._ladder_rows is not None and self._accuracy_index is not None
+        # The originals, before hint-first mode swaps remembered hints into the first generation.
+        self._original_prompts = list(prompts)
+        self._prehinted = self._apply_remembered_hints(prompts) if ladder_on else {}
         output = super()._generate(prompts)
         if len(output) != len(GENERATE_OUTPUT_FIELDS):
             raise RuntimeError(
                 f"TRL's GRPOTrainer._generate returned {len(output)} values, GHPO expects {GENERATE_OUTPUT_FIELDS}: "
                 "the TRL seam GHPO builds on has changed; pin trl==1.16.*"
             )
-        if not (self.model.training and self._ladder_rows is not None and self._accuracy_index is not None):
+        if not ladder_on:
             return output
         return self._run_hint_ladder(prompts, output)
 
@@ -121,80 +135,170 @@ class GHPOTrainer(GRPOTrainer):
     def _run_hint_ladder(self, prompts: list, output: tuple) -> tuple:
         prompt_ids, completion_ids, tool_mask, completions, logprobs, extra_fields, images, tool_images = output
         rows, group_size = self._ladder_rows, self.num_generations
-        original_prompts = list(prompts)  # every rung hints the original question, never a hinted one
-        num_groups = len(rows) // group_size
-        ratios = self._active_ratios()
-        record = LadderRecord(num_groups=num_groups, ratios=ratios, num_completions=len(rows))
+        num_groups, ratios = len(rows) // group_size, self._active_ratios()
+        # In place: `prompts` is the caller's list, so TRL's rewards and completion logs see the hinted prompts.
+        rollout = Rollout(prompts, list(prompt_ids), list(completion_ids), completions, logprobs)
+        record = LadderRecord(num_groups=num_groups, ratios=ratios, hard_at_rung=[0] * len(ratios),
+                              solved_at_rung=[0] * len(ratios), prehinted=len(self._prehinted))
 
         accuracy = self._accuracy(rows, prompts, completions, completion_ids)  # (N*G,)
-        record.prehint_correct = float((accuracy > 0).sum())
         hard = hard_group_mask(accuracy, group_size)  # (N,)
+        unhinted_rows = [i for i in range(len(rows)) if i // group_size not in self._prehinted]
+        record.prehint_correct = float((accuracy[unhinted_rows] > 0).sum())
+        record.num_completions = len(unhinted_rows)
+        pending, start = self._ladder_start(rows, completion_ids, hard, record)
+        final_rung = dict(self._prehinted)  # group -> index of the rung whose completions it keeps
+        climb = self._climb_parallel if self.args.ladder_mode == "parallel" else self._climb_sequential
+        final_rung.update(climb(rows, rollout, pending, start, ratios, record))
+
+        prompts[:] = rollout.prompts  # the caller's list object, now holding each row's final (hinted) prompt
+        record.final_ratio_per_group = [ratios[final_rung[g]] if g in final_rung else 0.0 for g in range(num_groups)]
+        self._update_memory(hard, final_rung, num_groups)
+        self._log_ladder(record)
+        self._last_ladder_record = record
+        return (rollout.prompt_ids, rollout.completion_ids, tool_mask, rollout.completions, rollout.logprobs,
+                extra_fields, images, tool_images)
+
+    def _ladder_start(self, rows, completion_ids, hard, record) -> tuple[torch.Tensor, list[int]]:
+        """(N,) groups that climb the ladder, and the rung each starts at (memory, or one above its first hint)."""
+        group_size, num_groups = self.num_generations, len(rows) // self.num_generations
         hintable = torch.tensor([bool(self._solution(rows[g * group_size])) for g in range(num_groups)])
         eos_and_pad = {*self.eos_token_ids, self._tokenizer.pad_token_id}
         is_truncated = torch.tensor([bool(ids) and ids[-1] not in eos_and_pad for ids in completion_ids])  # (N*G,)
         hard_truncated = hard & truncated_group_mask(is_truncated, group_size)  # (N,)
-        record.hard_before = int(hard.sum())
+        unhinted = torch.tensor([g not in self._prehinted for g in range(num_groups)])
+        record.hard_before = int((hard & unhinted).sum())
         record.unhintable = int((hard & ~hintable).sum())
         record.hard_truncated = int(hard_truncated.sum())
-        pending = hard & hintable  # (N,) groups still climbing the ladder
+        pending = hard & hintable  # (N,)
         if not self.args.hint_truncated_groups:
             pending &= ~hard_truncated
-        final_ratio = [0.0] * num_groups
+        start = [0] * num_groups
+        for group in range(num_groups):
+            if group in self._prehinted:  # already sampled with a hint: climb from the next rung up
+                start[group] = self._prehinted[group] + 1
+            elif self._memory is not None and hard[group]:
+                key = problem_key(self._original_prompts[group * group_size])
+                record.memory_hits += self._memory.knows(key)
+                start[group] = self._memory.start_rung(key)
+        top = len(self.args.hint_ratios)
+        pending &= torch.tensor([rung < top for rung in start])
+        record.rungs_skipped = sum(start[g] for g in range(num_groups) if pending[g] and g not in self._prehinted)
+        return pending, start
 
-        for ratio in ratios:
-            if self._global_max(int(pending.sum())) == 0:
+    def _climb_sequential(self, rows, rollout, pending, start, ratios, record) -> dict[int, int]:
+        """The paper's ladder: one generation round per rung, each for the groups still failing."""
+        final_rung = {}
+        for rung, ratio in enumerate(ratios):
+            groups = [g for g in pending.nonzero().flatten().tolist() if start[g] <= rung]
+            most_groups, any_pending = self._global_max(len(groups), int(pending.sum()))
+            if any_pending == 0:
                 break  # no process has a hard group left: no more generation anywhere
-            groups = pending.nonzero().flatten().tolist()
-            rung = self._generate_rung(original_prompts, rows, groups, ratio)
-            # In place: `prompts` is the caller's list, so TRL's rewards and completion logs see the hinted prompts.
-            prompts[:] = splice_groups(prompts, rung["prompts"], groups, group_size)
-            prompt_ids = splice_groups(prompt_ids, rung["prompt_ids"], groups, group_size)
-            completion_ids = splice_groups(completion_ids, rung["completion_ids"], groups, group_size)
-            completions = splice_groups(completions, rung["completions"], groups, group_size)
-            if logprobs is not None:
-                logprobs = splice_groups(logprobs, rung["logprobs"], groups, group_size)
-            solved = ~hard_group_mask(rung["accuracy"], group_size)  # (len(groups),)
-            for group in groups:
-                final_ratio[group] = ratio
+            if most_groups == 0:
+                continue  # every pending group starts higher (difficulty memory)
+            new, accuracy = self._generate_groups(rows, groups, [ratio] * len(groups), most_groups)
+            rollout.splice(groups, new, self.num_generations)
+            solved = ~hard_group_mask(accuracy, self.num_generations)  # (len(groups),)
+            final_rung.update((group, rung) for group in groups)
             pending[torch.tensor(groups, dtype=torch.long)[solved]] = False
-            record.hard_at_rung.append(len(groups))
-            record.solved_at_rung.append(int(solved.sum()))
-            record.hint_tokens += sum(len(ids) for ids in rung["completion_ids"])
+            record.hard_at_rung[rung] += len(groups)
+            record.solved_at_rung[rung] += int(solved.sum())
+            record.hint_tokens += sum(len(ids) for ids in new.completion_ids)
+        return final_rung
 
-        record.final_ratio_per_group = final_ratio
-        self._log_ladder(record)
-        self._last_ladder_record = record
-        return prompt_ids, completion_ids, tool_mask, completions, logprobs, extra_fields, images, tool_images
-
-    def _generate_rung(self, prompts: list, rows: list[dict], groups: list[int], ratio: float) -> dict:
-        """Regenerate `groups` with a hint at `ratio`, padded with dummy groups to the global maximum."""
-        group_size = self.num_generations
-        hinted = []
+    def _climb_parallel(self, rows, rollout, pending, start, ratios, record) -> dict[int, int]:
+        """All rungs of all hard groups in one generation round; each group keeps its lowest solved rung."""
+        groups = pending.nonzero().flatten().tolist()
+        plan = [(group, rung) for group in groups for rung in range(start[group], len(ratios))]
+        (most_entries,) = self._global_max(len(plan))
+        if most_entries == 0:
+            return {}
+        new, accuracy = self._generate_groups(rows, [g for g, _ in plan], [ratios[r] for _, r in plan], most_entries)
+        solved = (~hard_group_mask(accuracy, self.num_generations)).tolist()  # (len(plan),)
+        picks, final_rung = [], {}
         for group in groups:
-            first_row = group * group_size
-            hinted += [self._hinted_prompt(prompts[first_row], self._solution(rows[first_row]), ratio)] * group_size
-        target_groups = self._global_max(len(groups))
-        padded = pad_with_dummy_groups(hinted, len(groups), target_groups, prompts[0], group_size)
+            entries = [i for i, (g, _) in enumerate(plan) if g == group]
+            pick = entries[lowest_solved_rung([plan[i][1] for i in entries], [solved[i] for i in entries])]
+            picks.append(pick)
+            final_rung[group] = plan[pick][1]
+            record.solved_at_rung[plan[pick][1]] += solved[pick]
+        for _, rung in plan:
+            record.hard_at_rung[rung] += 1
+        record.hint_tokens += sum(len(ids) for ids in new.completion_ids)
+        rollout.splice(groups, new.select_groups(picks, self.num_generations), self.num_generations)
+        return final_rung
 
+    def _generate_groups(self, rows, groups: list[int], ratios: list[float], target_groups: int):
+        """Generate `groups[k]` with a hint at `ratios[k]`, padded with dummy groups to `target_groups` (the global
+        maximum, so every process makes the same generation call). Returns (Rollout, accuracy (len*G,))."""
+        group_size, originals = self.num_generations, self._original_prompts
+        hinted = []
+        for group, ratio in zip(groups, ratios, strict=True):
+            first_row = group * group_size
+            hinted += [self._hinted_prompt(originals[first_row], self._solution(rows[first_row]), ratio)] * group_size
+        padded = pad_with_dummy_groups(hinted, len(groups), target_groups, originals[0], group_size)
         prompt_ids, images, multimodal_fields = self._tokenize_prompts(padded)
         completion_ids, logprobs = self._generate_single_turn(prompt_ids, images, multimodal_fields, group_size)
         real = len(hinted)  # dummy groups sit at the end: drop them
-        prompt_ids, completion_ids = list(prompt_ids[:real]), list(completion_ids[:real])
-        logprobs = list(logprobs[:real]) if logprobs is not None else None
+        new = Rollout(hinted, list(prompt_ids[:real]), list(completion_ids[:real]), [],
+                      list(logprobs[:real]) if logprobs is not None else None)
         if not hinted:  # this process only padded, so that the others' round could run
-            return {"prompts": [], "prompt_ids": [], "completion_ids": [], "logprobs": [] if logprobs is not None
-                    else None, "completions": [], "accuracy": torch.zeros(0)}
-        completions = self._decode(hinted, completion_ids)
-        row_indices = group_rows(groups, group_size)
-        accuracy = self._accuracy([rows[i] for i in row_indices], hinted, completions, completion_ids)
-        return {
-            "prompts": hinted,
-            "prompt_ids": prompt_ids,
-            "completion_ids": completion_ids,
-            "logprobs": logprobs,
-            "completions": completions,
-            "accuracy": accuracy,
-        }
+            return new, torch.zeros(0)
+        new.completions = self._decode(hinted, new.completion_ids)
+        group_rows_ = [rows[i] for i in group_rows(groups, group_size)]
+        return new, self._accuracy(group_rows_, hinted, new.completions, new.completion_ids)
+
+    # --- difficulty memory -------------------------------------------------------------------------------------
+
+    def _apply_remembered_hints(self, prompts: list) -> dict[int, int]:
+        """Hint-first mode: groups of problems known to need a hint are sampled with it in the first generation
+        (no wasted no-hint round), except every `hint_retest_every`-th visit, which tests whether it still does.
+        Returns {group: rung used}."""
+        ratios = self._active_ratios()
+        if not (self.args.hint_first_generation and self._memory is not None and ratios):
+            return {}
+        prehinted, group_size = {}, self.num_generations
+        for group in range(len(prompts) // group_size):
+            first_row = group * group_size
+            key = problem_key(prompts[first_row])
+            solution = self._solution(self._ladder_rows[first_row])
+            if not solution or not self._memory.knows(key):
+                continue
+            if self._memory.visit(key) % self.args.hint_retest_every == 0:
+                continue  # a no-hint visit: lets hints fade once the model no longer needs them
+            rung = self._memory.start_rung(key)
+            hinted = self._hinted_prompt(prompts[first_row], solution, ratios[rung])
+            prompts[first_row : first_row + group_size] = [hinted] * group_size
+            prehinted[group] = rung
+        return prehinted
+
+    def _update_memory(self, hard: torch.Tensor, final_rung: dict[int, int], num_groups: int) -> None:
+        """Remember where each problem's ladder stopped (forget problems solved without a hint), merged over all
+        processes so that every process holds the same memory."""
+        if self._memory is None:
+            return
+        updates = []
+        for group in range(num_groups):
+            key = problem_key(self._original_prompts[group * self.num_generations])
+            if group in final_rung:
+                updates.append((key, final_rung[group]))
+            elif not hard[group]:
+                updates.append((key, None))
+        for key, rung in (item for part in gather_object([updates]) for item in part):
+            self._memory.record(key, rung)
+
+    # --- checkpoints: the difficulty memory travels with them ------------------------------------------------
+
+    def _save_checkpoint(self, model, trial):
+        super()._save_checkpoint(model, trial)
+        if self._memory is not None and self.args.should_save:
+            folder = Path(self._get_output_dir(trial)) / f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
+            (folder / MEMORY_FILE).write_text(json.dumps(self._memory.state_dict()))
+
+    def _load_optimizer_and_scheduler(self, checkpoint):
+        super()._load_optimizer_and_scheduler(checkpoint)
+        if self._memory is not None and checkpoint and (Path(checkpoint) / MEMORY_FILE).is_file():
+            self._memory.load_state_dict(json.loads((Path(checkpoint) / MEMORY_FILE).read_text()))
 
     # --- helpers -------------------------------------------------------------------------------------------
 
@@ -242,10 +346,10 @@ class GHPOTrainer(GRPOTrainer):
         )
         return torch.tensor([math.nan if v is None else float(v) for v in values])
 
-    def _global_max(self, value: int) -> int:
-        """Max of `value` over processes (a collective: every process must call it, in the same order)."""
-        gathered = self.accelerator.gather(torch.tensor([value], device=self.accelerator.device))
-        return int(gathered.max())
+    def _global_max(self, *values: int) -> tuple[int, ...]:
+        """Max of each value over processes (a collective: every process must call it, in the same order)."""
+        local = torch.tensor([list(values)], device=self.accelerator.device)  # (1, V)
+        return tuple(int(v) for v in self.accelerator.gather(local).max(dim=0).values)
 
     def _log_ladder(self, record: LadderRecord) -> None:
         counts = record.counts()
