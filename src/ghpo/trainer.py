@@ -2,18 +2,22 @@
 
 The only changes w.r.t. GRPOTrainer are:
 
-1. `_generate_and_score_completions` keeps the batch's rows (they carry each problem's worked solution) for step 2.
-2. `_generate` (which receives `_generate_and_score_completions`'s own `prompts` list) runs TRL's generation, scores the completions with the accuracy reward alone, and regenerates every
-   all-fail group with a growing hint (`hint_ratios`, e.g. 25 % → 50 % → 75 % of the solution) until a completion is
-   correct or the ladder ends. The hinted prompt ids, completions and sampling log-probs replace the group's rows in
-   place (the prompts list too), so everything after generation — rewards, advantages, old / reference log-probs, importance sampling and the
-   loss — runs, unmodified, on the sequences the model actually produced, conditioned on the prompt it actually saw.
+1. `_generate_and_score_completions` keeps the batch's rows (they carry each problem's worked solution).
+2. `_generate` (it receives `_generate_and_score_completions`'s own `prompts` list) runs TRL's generation, scores
+   the completions with the accuracy reward alone, and regenerates every all-fail group with a growing hint
+   (`hint_ratios`, e.g. 25 % -> 50 % -> 75 % of the solution) until a completion is correct or the ladder ends.
+   The hinted prompts, prompt ids, completions and sampling log-probs replace the group's rows in place, so
+   everything after generation — rewards, advantages, old / reference log-probs, importance sampling and the loss —
+   runs, unmodified, on the sequences the model actually produced, conditioned on the prompt it actually saw.
+3. Reward functions are wrapped so that one that raises or returns NaN costs a reward of 0 (counted), not the run.
 
-Every process makes the same collective calls: the decision to climb another rung is global, and a process with
-fewer hard groups generates whole dummy groups (discarded) so that generation backends that communicate (vLLM
-server, DeepSpeed ZeRO-3) stay in step. When no process has a hard group, no extra generation happens at all.
+Options make the ladder cheaper (`ladder_mode="parallel"`, `difficulty_memory`, `hint_first_generation`); the
+paper's sequential ladder is the default. Every process makes the same collective calls: the decision to climb
+another rung is global, and a process with fewer hard groups generates whole dummy groups (discarded) so that
+generation backends that communicate (vLLM server, DeepSpeed ZeRO-3) stay in step. When no process has a hard
+group, no extra generation happens at all.
 
-The pure logic (hard-group detection, hint text, splicing) lives in `ghpo.ladder` and `ghpo.hints`.
+The pure logic (hard-group detection, hint text, splicing, memory) lives in `ladder`, `hints` and `memory`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,155 @@
+"""What does the hint ladder cost? GRPO vs GHPO variants, same model, data and batch, hard fraction controlled.
+
+    python benchmarks/step_cost.py                       # tiny CPU model, ~4 minutes on one core
+    python benchmarks/step_cost.py --rss_steps 200       # also: resident memory over a 200-step GHPO run
+
+A scripted reward (`ghpo.testing.accuracy_reward`) decides which prompts fail: a fraction `hard` of the problems
+needs a hint (cycling through needs of 25 %, 50 %, 75 % and 'never solved'), the rest is solved without one. So
+every variant does the same logical work, whatever the model samples. The run lasts 3 epochs over the problems,
+so the difficulty memory sees each problem again; medians are over the steps of epochs 2-3 (steady state).
+
+Prints, per hard fraction: median step time, the ratio to GRPO, generation rounds per step and generated tokens
+per step (dummy padding groups included: they cost compute), peak RSS; writes everything to --output as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import tempfile
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import torch  # noqa: E402
+from transformers import TrainerCallback  # noqa: E402
+
+from ghpo.testing import make_dataset, make_trainer  # noqa: E402
+from ghpo.tiny import build_tiny_model  # noqa: E402
+
+VARIANTS = {
+    "grpo": {"rl_type": "grpo"},
+    "ghpo (paper: sequential)": {},
+    "ghpo parallel": {"ladder_mode": "parallel"},
+    "ghpo memory": {"difficulty_memory": True},
+    "ghpo memory + hint-first": {"difficulty_memory": True, "hint_first_generation": True},
+}
+HARD_NEEDS = [0.25, 0.5, 0.75, 5.0]  # 5.0: never solved, keeps the top rung
+
+
+class StepClock(TrainerCallback):
+    def __init__(self):
+        self.durations, self._start = [], None
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        self._start = time.perf_counter()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.durations.append(time.perf_counter() - self._start)
+
+
+def needs_with_hard_fraction(num_problems: int, hard_fraction: float) -> list[float]:
+    """`hard_fraction` of the problems need a hint, spread evenly through the list (so every batch has its share)."""
+    num_hard = round(num_problems * hard_fraction)
+    hard_positions = sorted({int(i * num_problems / num_hard) for i in range(num_hard)}) if num_hard else []
+    needs = [0.0] * num_problems
+    for k, position in enumerate(hard_positions):
+        needs[position] = HARD_NEEDS[k % len(HARD_NEEDS)]
+    return needs
+
+
+def measure(model_dir: str, variant: dict, needs: list[float], args) -> dict:
+    steps_per_epoch = len(needs) * args.group_size // args.batch
+    with tempfile.TemporaryDirectory() as output_dir:
+        trainer = make_trainer(model_dir, output_dir, make_dataset(needs), per_device_train_batch_size=args.batch,
+                               num_generations=args.group_size, max_completion_length=args.completion_tokens,
+                               max_steps=3 * steps_per_epoch, logging_steps=10_000, **variant)
+        rounds, tokens = [], []
+        generate = trainer._generate_single_turn
+
+        def counting_generate(prompt_ids, *rest, **kwargs):
+            completion_ids, logprobs = generate(prompt_ids, *rest, **kwargs)
+            rounds.append(trainer.state.global_step)
+            tokens.append((trainer.state.global_step, sum(len(ids) for ids in completion_ids)))
+            return completion_ids, logprobs
+
+        trainer._generate_single_turn = counting_generate
+        clock = StepClock()
+        trainer.add_callback(clock)
+        trainer.train()
+    steady = range(steps_per_epoch, 3 * steps_per_epoch)  # epochs 2 and 3
+    return {
+        "median_step_s": statistics.median(clock.durations[s] for s in steady),
+        "rounds_per_step": statistics.mean(rounds.count(s) for s in steady),
+        "tokens_per_step": statistics.mean(sum(n for step, n in tokens if step == s) for s in steady),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def rss_over_steps(model_dir: str, steps: int, args) -> list[tuple[int, float]]:
+    """Resident memory every 25 steps of a long GHPO run (memory + hint-first, 50 % hard): it should stay flat."""
+    needs = needs_with_hard_fraction(args.problems, 0.5)
+    samples = []
+
+    class Rss(TrainerCallback):
+        def on_step_end(self, _args, state, control, **kwargs):
+            if state.global_step % 25 == 0:
+                with open("/proc/self/status") as status:
+                    rss_kb = next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+                samples.append((state.global_step, rss_kb / 1024))
+
+    with tempfile.TemporaryDirectory() as output_dir:
+        trainer = make_trainer(model_dir, output_dir, make_dataset(needs), per_device_train_batch_size=args.batch,
+                               num_generations=args.group_size, max_completion_length=args.completion_tokens,
+                               max_steps=steps, logging_steps=10_000, difficulty_memory=True,
+                               hint_first_generation=True)
+        trainer.add_callback(Rss())
+        trainer.train()
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hard", default="0,0.25,0.5,1.0", help="hard fractions to measure (comma-separated)")
+    parser.add_argument("--problems", type=int, default=8, help="distinct problems (an epoch)")
+    parser.add_argument("--batch", type=int, default=16, help="rows per step (batch / group_size groups)")
+    parser.add_argument("--group_size", type=int, default=4, help="completions per prompt (G)")
+    parser.add_argument("--completion_tokens", type=int, default=96, help="max_completion_length")
+    parser.add_argument("--hidden", type=int, default=128, help="width of the tiny model")
+    parser.add_argument("--layers", type=int, default=4, help="layers of the tiny model")
+    parser.add_argument("--rss_steps", type=int, default=0, help="also run this many GHPO steps and print RSS")
+    parser.add_argument("--output", default="step_cost.json", help="where to write the measurements")
+    args = parser.parse_args()
+    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+
+    with tempfile.TemporaryDirectory() as model_dir:
+        build_tiny_model(model_dir, ["Step one of problem 1. " * 20], hidden_size=args.hidden, num_layers=args.layers)
+        results = {}
+        for hard in (float(h) for h in args.hard.split(",")):
+            needs = needs_with_hard_fraction(args.problems, hard)
+            for name, variant in VARIANTS.items():
+                results[f"{hard:g}|{name}"] = measure(model_dir, variant, needs, args)
+                print(f"  measured hard={hard:g} {name}: {results[f'{hard:g}|{name}']}", flush=True)
+        rss = rss_over_steps(model_dir, args.rss_steps, args) if args.rss_steps else []
+
+    with open(args.output, "w") as file:
+        json.dump({"settings": vars(args), "results": results, "rss_mb_by_step": rss}, file, indent=1)
+    print(f"\nstep cost, tiny Qwen2 ({args.hidden}x{args.layers}), G={args.group_size}, batch {args.batch}, "
+          f"{args.completion_tokens} tokens, torch threads {torch.get_num_threads()}; medians of epochs 2-3")
+    print(f"{'hard':>5} {'variant':<26} {'step s':>7} {'÷ GRPO':>7} {'rounds':>7} {'tokens':>8} {'RSS MB':>7}")
+    for key, row in results.items():
+        hard, name = key.split("|")
+        ratio = row["median_step_s"] / results[f"{hard}|grpo"]["median_step_s"]
+        print(f"{hard:>5} {name:<26} {row['median_step_s']:7.3f} {ratio:7.2f} {row['rounds_per_step']:7.2f} "
+              f"{row['tokens_per_step']:8.0f} {row['peak_rss_mb']:7.0f}")
+    if rss:
+        print("RSS over a long GHPO run (step: MB): " + ", ".join(f"{s}: {mb:.0f}" for s, mb in rss))
+    print(f"written to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
