@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import statistics
 import tempfile
@@ -121,6 +122,8 @@ def main() -> None:
     parser.add_argument("--completion_tokens", type=int, default=96, help="max_completion_length")
     parser.add_argument("--hidden", type=int, default=128, help="width of the tiny model")
     parser.add_argument("--layers", type=int, default=4, help="layers of the tiny model")
+    parser.add_argument("--repeats", type=int, default=2, help="measure every cell this many times, in shuffled "
+                        "order, and keep the median (shared machines are noisy)")
     parser.add_argument("--rss_steps", type=int, default=0, help="also run this many GHPO steps and print RSS")
     parser.add_argument("--output", default="step_cost.json", help="where to write the measurements")
     args = parser.parse_args()
@@ -128,18 +131,24 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as model_dir:
         build_tiny_model(model_dir, ["Step one of problem 1. " * 20], hidden_size=args.hidden, num_layers=args.layers)
-        results = {}
-        for hard in (float(h) for h in args.hard.split(",")):
-            needs = needs_with_hard_fraction(args.problems, hard)
-            for name, variant in VARIANTS.items():
-                results[f"{hard:g}|{name}"] = measure(model_dir, variant, needs, args)
-                print(f"  measured hard={hard:g} {name}: {results[f'{hard:g}|{name}']}", flush=True)
+        cells = [(float(h), name) for h in args.hard.split(",") for name in VARIANTS] * args.repeats
+        random.Random(0).shuffle(cells)  # interleaved, so a burst of load elsewhere hits every variant alike
+        runs = {}
+        for index, (hard, name) in enumerate(cells, 1):
+            row = measure(model_dir, VARIANTS[name], needs_with_hard_fraction(args.problems, hard), args)
+            runs.setdefault(f"{hard:g}|{name}", []).append(row)
+            print(f"  [{index}/{len(cells)}] hard={hard:g} {name}: {row['median_step_s']:.3f} s/step", flush=True)
+        order = [f"{float(h):g}|{name}" for h in args.hard.split(",") for name in VARIANTS]
+        results = {key: {**runs[key][0], "median_step_s": statistics.median(r["median_step_s"] for r in runs[key]),
+                         "all_step_s": [r["median_step_s"] for r in runs[key]]} for key in order}
         rss = rss_over_steps(model_dir, args.rss_steps, args) if args.rss_steps else []
 
     with open(args.output, "w") as file:
-        json.dump({"settings": vars(args), "results": results, "rss_mb_by_step": rss}, file, indent=1)
+        json.dump({"settings": vars(args), "load_average": os.getloadavg(), "results": results,
+                   "rss_mb_by_step": rss}, file, indent=1)
     print(f"\nstep cost, tiny Qwen2 ({args.hidden}x{args.layers}), G={args.group_size}, batch {args.batch}, "
-          f"{args.completion_tokens} tokens, torch threads {torch.get_num_threads()}; medians of epochs 2-3")
+          f"{args.completion_tokens} tokens, torch threads {torch.get_num_threads()}; medians of epochs 2-3 over "
+          f"{args.repeats} repeats; load average {os.getloadavg()[0]:.1f}")
     print(f"{'hard':>5} {'variant':<26} {'step s':>7} {'÷ GRPO':>7} {'rounds':>7} {'tokens':>8} {'RSS MB':>7}")
     for key, row in results.items():
         hard, name = key.split("|")

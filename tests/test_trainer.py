@@ -167,3 +167,18 @@ def test_trl_seams_keep_their_shape():
     assert ") = self._generate(prompts)" in source  # the caller's `prompts` list is what `_generate` receives
     returned = "return prompt_ids, completion_ids, tool_mask, completions, logprobs, extra_fields, images, tool_images"
     assert returned in inspect.getsource(GRPOTrainer._generate)  # the 8-tuple GHPO splices (GENERATE_OUTPUT_FIELDS)
+
+
+def test_accuracy_is_computed_once_per_completion(tiny_model_dir, tmp_path):
+    from ghpo.testing import accuracy_reward as scripted
+
+    calls = []
+
+    def accuracy_reward(prompts, completions, **kwargs):  # same name: the ladder's hard-group detector
+        calls.append(len(completions))
+        return scripted(prompts, completions, **kwargs)
+
+    trainer = make_trainer(tiny_model_dir, tmp_path, make_dataset([0.0] * 4), reward_funcs=[accuracy_reward],
+                           per_device_train_batch_size=16, max_steps=2)
+    trainer.train()
+    assert calls == [16, 16]  # the ladder's scoring; TRL's scoring of the same rows reuses it

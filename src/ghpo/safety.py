@@ -73,3 +73,43 @@ def truncated_group_mask(is_truncated: torch.Tensor, group_size: int) -> torch.T
     it (and lengthens the prompt).
     """
     return is_truncated.view(-1, group_size).all(dim=1)
+
+
+class RewardMemo:
+    """Scores the ladder already computed, reused when TRL scores the final rows (same prompt, completion and
+    columns), so the accuracy reward runs once per completion, not twice. Cleared every generation batch.
+
+        >>> memo = RewardMemo()
+        >>> calls = []
+        >>> reward = memo.wrap(lambda prompts, completions, **kw: calls.append(1) or [1.0] * len(completions))
+        >>> reward(prompts=["p"], completions=["c"], answer=["4"]); reward(prompts=["p"], completions=["c"], answer=["4"])
+        [1.0]
+        [1.0]
+        >>> len(calls)
+        1
+    """
+
+    IGNORED = ("trainer_state", "log_extra", "log_metric", "completion_ids", "environments")
+
+    def __init__(self):
+        self.scores: dict[str, float] = {}
+
+    def clear(self) -> None:
+        self.scores = {}
+
+    def _keys(self, prompts, completions, columns: dict) -> list[str]:
+        names = sorted(name for name in columns if name not in self.IGNORED)
+        return [repr((prompt, completion, [columns[name][i] for name in names]))
+                for i, (prompt, completion) in enumerate(zip(prompts, completions, strict=True))]
+
+    def wrap(self, func: Callable) -> Callable:
+        @functools.wraps(func)
+        def memoized(prompts, completions, **columns):
+            keys = self._keys(prompts, completions, columns)
+            if all(key in self.scores for key in keys):
+                return [self.scores[key] for key in keys]
+            values = func(prompts=prompts, completions=completions, **columns)
+            self.scores.update(zip(keys, values, strict=True))
+            return values
+
+        return memoized

@@ -47,7 +47,7 @@ from .ladder import (
     pad_with_dummy_groups,
 )
 from .memory import DifficultyMemory, problem_key
-from .safety import RewardFailureCounts, guard_reward, truncated_group_mask
+from .safety import RewardFailureCounts, RewardMemo, guard_reward, truncated_group_mask
 
 MEMORY_FILE = "ghpo_difficulty_memory.json"
 # `GRPOTrainer._generate` returns this tuple in TRL 1.16; we replace the fields marked *.
@@ -87,6 +87,11 @@ class GHPOTrainer(GRPOTrainer):
         self._accuracy_index = names.index(accuracy_name) if accuracy_name in names else None
         if self.args.uses_hints:
             self._check_ladder_supported(names)
+        self._accuracy_memo = RewardMemo()
+        if self._accuracy_index is not None:  # scored by the ladder, then reused by TRL's scoring of the final rows
+            index = self._accuracy_index
+            if callable(self.reward_funcs[index]) and not isinstance(self.reward_funcs[index], nn.Module):
+                self.reward_funcs[index] = self._accuracy_memo.wrap(self.reward_funcs[index])
 
     def _check_ladder_supported(self, names: list[str]) -> None:
         if self._accuracy_index is None:
@@ -115,6 +120,7 @@ class GHPOTrainer(GRPOTrainer):
 
     def _generate(self, prompts: list):
         ladder_on = self.model.training and self._ladder_rows is not None and self._accuracy_index is not None
+        self._accuracy_memo.clear()
         # The originals, before hint-first mode swaps remembered hints into the first generation.
         self._original_prompts = list(prompts)
         self._prehinted = self._apply_remembered_hints(prompts) if ladder_on else {}
