@@ -80,3 +80,13 @@ def test_data_check_names_rejected_rows(tmp_path, capsys):
     assert "rows: 2, kept: 1, rejected: 1" in out and "row 1: no gold answer" in out
     assert (tmp_path / "rejected.tsv").read_text().startswith("1\tno gold answer")
     assert cli_main(["data", "check", str(tmp_path / "missing.jsonl")]) == 2
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "bench").is_dir(), reason="../shared/data/bench absent")
+def test_train_runs_the_in_training_benchmark_eval(tmp_path):
+    train_main(["--config", str(ROOT / "recipes" / "tiny_cpu.yaml"), "--output_dir", str(tmp_path),
+                "--max_steps", "1", "--save_steps", "1", "--eval_benchmarks", "math500",
+                "--eval_benchmarks_steps", "1", "--eval_benchmarks_limit", "2", "--eval_benchmarks_max_new_tokens", "8",
+                "--eval_benchmarks_data_dir", str(ROOT.parent / "shared" / "data" / "bench")])
+    logs = json.loads((tmp_path / "checkpoint-1" / "trainer_state.json").read_text())["log_history"]
+    assert any("eval/math500/accuracy" in entry for entry in logs)

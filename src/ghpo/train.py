@@ -53,6 +53,15 @@ class GHPOScriptArguments(ScriptArguments):
     reward_funcs: list[str] = field(default_factory=lambda: ["accuracy", "format"], metadata={"help": "Reward "
                                     "functions by name: accuracy, format, boxed. Weights: reward_weights."})
     max_train_samples: int | None = field(default=None, metadata={"help": "Use only the first N usable rows."})
+    eval_benchmarks: list[str] = field(default_factory=list, metadata={"help": "Benchmarks evaluated during "
+                                       "training, no hints (e.g. [math500, amc23]); empty: none. See `ghpo eval`."})
+    eval_benchmarks_steps: int = field(default=0, metadata={"help": "Benchmark eval every N optimizer steps (0: "
+                                       "never)."})
+    eval_benchmarks_limit: int | None = field(default=50, metadata={"help": "First N problems of each benchmark."})
+    eval_benchmarks_data_dir: str | None = field(default=None, metadata={"help": "Folder laid out like "
+                                                 "../shared/data/bench; benchmarks not found there come from the Hub."})
+    eval_benchmarks_max_new_tokens: int = field(default=1024, metadata={"help": "Greedy token budget per eval "
+                                                "answer."})
 
 
 def translate_legacy_keys(config: dict) -> tuple[dict, list[str]]:
@@ -170,6 +179,13 @@ def main(argv: list[str] | None = None) -> None:
         args=training_args,
         train_dataset=dataset,
     )
+    if script_args.eval_benchmarks and script_args.eval_benchmarks_steps:
+        from .eval.callback import add_benchmark_eval
+
+        add_benchmark_eval(trainer, script_args.eval_benchmarks, every_n_steps=script_args.eval_benchmarks_steps,
+                           data_dir=script_args.eval_benchmarks_data_dir, limit=script_args.eval_benchmarks_limit,
+                           max_new_tokens=script_args.eval_benchmarks_max_new_tokens,
+                           system_prompt=script_args.system_prompt or None)
     checkpoint = training_args.resume_from_checkpoint
     if checkpoint is None and os.path.isdir(training_args.output_dir):
         checkpoint = get_last_checkpoint(training_args.output_dir)

@@ -1,17 +1,17 @@
 r"""The paper's six benchmarks: each row of each real schema -> one `Problem` (question, gold).
 
-| name          | local folder (under --data-dir) | Hub id (config, split)                          | gold                               |
-|---------------|---------------------------------|-------------------------------------------------|------------------------------------|
-| math500       | math500/                        | HuggingFaceH4/MATH-500 (test)                   | `answer`                           |
-| aime24        | aime24/                         | HuggingFaceH4/aime_2024 (train)                 | `answer`, leading zeros kept       |
-| amc23         | amc23/                          | math-ai/amc23 (test)                            | `answer` float "27.0" -> "27"      |
-| minerva       | minerva_math/                   | math-ai/minervamath (test)                      | the `\boxed{}` of `solution`       |
-| olympiadbench | olympiadbench/                  | Hothan/OlympiadBench (OE_TO_maths_en_COMP)      | `final_answer[0]`, `$` unwrapped   |
-| gpqa_diamond  | gpqa_diamond/ (your CSV)        | Idavidrein/gpqa (gpqa_diamond, train; gated)    | the letter of the correct option   |
+| name          | folder (--data-dir) | Hub id [config] (split)                     | gold                             |
+|---------------|---------------------|---------------------------------------------|----------------------------------|
+| math500       | math500/            | HuggingFaceH4/MATH-500 (test)               | `answer`                         |
+| aime24        | aime24/             | HuggingFaceH4/aime_2024 (train)             | `answer`, leading zeros kept     |
+| amc23         | amc23/              | math-ai/amc23 (test)                        | `answer` float "27.0" -> "27"    |
+| minerva       | minerva_math/       | math-ai/minervamath (test)                  | the `\boxed{}` of `solution`     |
+| olympiadbench | olympiadbench/      | Hothan/OlympiadBench [OE_TO_maths_en_COMP]  | `final_answer[0]`, `$` unwrapped |
+| gpqa_diamond  | gpqa_diamond/ (CSV) | Idavidrein/gpqa [gpqa_diamond] (train)      | letter of the correct option     |
 
-Row converters are pure and tolerant of the column spellings of both sources (`problem` or
-`question`, `answer` or `Answer`, ...). No hint ever reaches a prompt: a `Problem` carries the
-question only.
+GPQA on the Hub is gated (accept its terms first). Row converters are pure and tolerant of the
+column spellings of both sources (`problem` or `question`, `answer` or `Answer`, ...). No hint
+ever reaches a prompt: a `Problem` carries the question only.
 
     >>> amc23_problem({"id": 0, "problem": "2+25?", "answer": 27.0}, 0).gold
     '27'
@@ -153,7 +153,7 @@ def shuffled_options(question: str, correct: str, incorrect: list[str], seed: in
     every run and every machine asks the same question.
 
     >>> shuffled_options("Q?", "right", ["w1", "w2", "w3"])
-    (['w1', 'right', 'w2', 'w3'], 'B')
+    (['w1', 'w2', 'right', 'w3'], 'C')
     """
     key = hashlib.sha256(f"{seed}\n{question}".encode()).hexdigest()
     options = [correct, *incorrect]
@@ -237,6 +237,10 @@ def load_benchmark(name: str, data_dir=None, path=None, limit: int | None = None
     spec = BENCHMARKS[ALIASES.get(name, name)]
     source = benchmark_source(spec.name, data_dir, path)
     is_hub = source == spec.hub_id
-    raw = load_raw_dataset(source, spec.hub_config if is_hub else None, spec.hub_split)
+    try:
+        raw = load_raw_dataset(source, spec.hub_config if is_hub else None, spec.hub_split)
+    except DataError as error:
+        raise DataError(f"{spec.name}: {error} A local copy works too: --bench-path {spec.name}=FILE, or "
+                        f"--data-dir DIR with a {spec.local_dir}/ folder.") from error
     count = len(raw) if limit is None else min(limit, len(raw))
     return [spec.to_problem(raw[index], index) for index in range(count)]  # raw: a Dataset or a list of rows

@@ -3,6 +3,8 @@
     ghpo eval --model PATH_OR_HUB_ID --benchmarks math500,amc23 --data-dir ../shared/data/bench --limit 5
     ghpo eval --model Qwen/Qwen2.5-Math-7B --preset paper            # all six, the paper's settings
     ghpo eval --compare runs/grpo/summary.json runs/ghpo/summary.json
+
+Flags may also be spelt with underscores (`--data_dir`), as in `ghpo train`.
 """
 
 from __future__ import annotations
@@ -17,10 +19,20 @@ from .benchmarks import ALL_BENCHMARKS, parse_benchmark_names
 from .protocol import PRESETS, load_protocol_file, parse_samples_per_benchmark, resolve_protocol
 
 
-def _add(parser: argparse.ArgumentParser, flag: str, **kwargs) -> None:
-    """Add `--some-flag`, also accepted as `--some_flag` (the spelling of `ghpo train`)."""
-    spellings = dict.fromkeys([flag, "--" + flag[2:].replace("-", "_")])
-    parser.add_argument(*spellings, **kwargs)
+def hyphenate_flags(argv: list[str]) -> list[str]:
+    """`--data_dir x` -> `--data-dir x`: the underscore spelling of `ghpo train` works here too.
+
+    >>> hyphenate_flags(["--data_dir", "a_b", "--max_new_tokens=8"])
+    ['--data-dir', 'a_b', '--max-new-tokens=8']
+    """
+
+    def fix(arg: str) -> str:
+        if not arg.startswith("--"):
+            return arg
+        flag, sep, value = arg.partition("=")
+        return flag.replace("_", "-") + sep + value
+
+    return [fix(arg) for arg in argv]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,47 +41,75 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evaluate a model on MATH-500, AIME24, AMC23, Minerva Math, OlympiadBench and GPQA-Diamond with "
         "one fixed protocol (no hints), or compare two runs. Writes samples.jsonl, summary.json and results.md.",
     )
-    _add(parser, "--model", help="local model folder or Hub id")
-    _add(parser, "--benchmarks", default="all", help=f"comma-separated, or 'all' ({','.join(ALL_BENCHMARKS)})")
-    _add(parser, "--data-dir", default=None, help="folder laid out like ../shared/data/bench (math500/, aime24/, "
-         "amc23/, minerva_math/, olympiadbench/, gpqa_diamond/); benchmarks not found there come from the Hub")
-    _add(parser, "--bench-path", action="append", default=[], metavar="NAME=PATH",
-         help="a file or folder for one benchmark, e.g. gpqa_diamond=~/gpqa_diamond.csv (repeatable)")
-    _add(parser, "--preset", default="paper", choices=sorted(PRESETS), help="named protocol (default: paper)")
-    _add(parser, "--protocol", default=None, help="YAML file of protocol fields, applied over the preset")
+    parser.add_argument("--model", help="local model folder or Hub id")
+    parser.add_argument("--benchmarks", default="all", help=f"comma-separated, or 'all' ({','.join(ALL_BENCHMARKS)})")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder laid out like ../shared/data/bench (math500/, aime24/, "
+        "amc23/, minerva_math/, olympiadbench/, gpqa_diamond/); benchmarks not found there come from the Hub",
+    )
+    parser.add_argument(
+        "--bench-path",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="a file or folder for one benchmark, e.g. gpqa_diamond=~/gpqa_diamond.csv (repeatable)",
+    )
+    parser.add_argument("--preset", default="paper", choices=sorted(PRESETS), help="named protocol (default: paper)")
+    parser.add_argument("--protocol", default=None, help="YAML file of protocol fields, applied over the preset")
     group = parser.add_argument_group("protocol overrides (applied last)")
-    _add(group, "--system-prompt", default=None, help="system message ('' for none; default: the paper's)")
-    _add(group, "--user-template", default=None, help="user message with {question} (default: '{question}')")
-    _add(group, "--chat-template", default=None, help="Jinja template text or file; 'none' for plain text")
-    _add(group, "--temperature", type=float, default=None, help="0 = greedy")
-    _add(group, "--top-p", type=float, default=None)
-    _add(group, "--max-new-tokens", type=int, default=None)
-    _add(group, "--samples", type=int, default=None, help="samples per problem on every benchmark (avg@k)")
-    _add(group, "--samples-per-benchmark", default=None, metavar="NAME=K,...", help="e.g. aime24=32")
-    _add(group, "--seed", type=int, default=None)
-    _add(group, "--batch-size", type=int, default=None, help="sequences per generate call (transformers)")
-    _add(parser, "--limit", type=int, default=None, help="first N problems of each benchmark (quick runs)")
-    _add(parser, "--backend", default="auto", choices=["auto", "vllm", "transformers"],
-         help="auto: vLLM when installed and a GPU is visible, else transformers")
-    _add(parser, "--dtype", default="auto", help="auto (bfloat16 on GPU, float32 on CPU), float32, bfloat16")
-    _add(parser, "--device", default=None, help="transformers backend device (default: cuda if available, else cpu)")
-    _add(parser, "--output-dir", default=None, help="default: eval_results/<model>-<preset>")
-    _add(parser, "--checker-timeout", type=float, default=5.0, help="seconds per answer before it scores 0")
-    _add(parser, "--checker-workers", type=int, default=None, help="answer-checker processes (default: up to 4)")
-    _add(parser, "--bootstrap-resamples", type=int, default=2000)
-    _add(parser, "--no-progress", action="store_true", help="no progress bar")
-    _add(parser, "--compare", nargs=2, metavar=("A.json", "B.json"), default=None,
-         help="print two summary.json side by side with B - A and its paired 95 %% interval, then exit")
+    group.add_argument("--system-prompt", default=None, help="system message ('' for none; default: the paper's)")
+    group.add_argument("--user-template", default=None, help="user message with {question} (default: '{question}')")
+    group.add_argument("--chat-template", default=None, help="Jinja template text or file; 'none' for plain text")
+    group.add_argument("--temperature", type=float, default=None, help="0 = greedy")
+    group.add_argument("--top-p", type=float, default=None)
+    group.add_argument("--max-new-tokens", type=int, default=None)
+    group.add_argument("--samples", type=int, default=None, help="samples per problem on every benchmark (avg@k)")
+    group.add_argument("--samples-per-benchmark", default=None, metavar="NAME=K,...", help="e.g. aime24=32")
+    group.add_argument("--seed", type=int, default=None)
+    group.add_argument("--batch-size", type=int, default=None, help="sequences per generate call (transformers)")
+    parser.add_argument("--limit", type=int, default=None, help="first N problems of each benchmark (quick runs)")
+    parser.add_argument(
+        "--backend",
+        default="auto",
+        choices=["auto", "vllm", "transformers"],
+        help="auto: vLLM when installed and a GPU is visible, else transformers",
+    )
+    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
+                        help="auto: bfloat16 on GPU, float32 on CPU")
+    parser.add_argument(
+        "--device", default=None, help="transformers backend device (default: cuda if available, else cpu)"
+    )
+    parser.add_argument("--output-dir", default=None, help="default: eval_results/<model>-<preset>")
+    parser.add_argument("--checker-timeout", type=float, default=5.0, help="seconds per answer before it scores 0")
+    parser.add_argument("--checker-workers", type=int, default=None, help="answer-checker processes (default: up to 4)")
+    parser.add_argument("--bootstrap-resamples", type=int, default=2000)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("A.json", "B.json"),
+        default=None,
+        help="print two summary.json side by side with B - A and its paired 95 %% interval, then exit",
+    )
     return parser
 
 
 def protocol_from_args(args: argparse.Namespace):
     overrides = dict(
-        system_prompt=args.system_prompt, user_template=args.user_template, chat_template=args.chat_template,
-        temperature=args.temperature, top_p=args.top_p, max_new_tokens=args.max_new_tokens, samples=args.samples,
+        system_prompt=args.system_prompt,
+        user_template=args.user_template,
+        chat_template=args.chat_template,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        max_new_tokens=args.max_new_tokens,
+        samples=args.samples,
         samples_per_benchmark=parse_samples_per_benchmark(args.samples_per_benchmark)
-        if args.samples_per_benchmark else None,
-        seed=args.seed, batch_size=args.batch_size,
+        if args.samples_per_benchmark
+        else None,
+        seed=args.seed,
+        batch_size=args.batch_size,
     )
     file_values = load_protocol_file(args.protocol) if args.protocol else None
     return resolve_protocol(args.preset, file_values, overrides)
@@ -84,7 +124,7 @@ def compare(path_a: str, path_b: str, resamples: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(hyphenate_flags(sys.argv[1:] if argv is None else argv))
     if args.compare:
         return compare(*args.compare, args.bootstrap_resamples)
     if not args.model:
@@ -97,10 +137,20 @@ def main(argv: list[str] | None = None) -> int:
         benchmarks = parse_benchmark_names(args.benchmarks)
         paths = dict(item.split("=", 1) for item in args.bench_path)
         summary = run_eval(
-            args.model, benchmarks, protocol, args.output_dir or default_output_dir(args.model, args.preset),
-            data_dir=args.data_dir, paths=paths, limit=args.limit, backend=args.backend, dtype=args.dtype,
-            device=args.device, checker_timeout_s=args.checker_timeout, checker_workers=args.checker_workers,
-            resamples=args.bootstrap_resamples, progress=not args.no_progress,
+            args.model,
+            benchmarks,
+            protocol,
+            args.output_dir or default_output_dir(args.model, args.preset),
+            data_dir=args.data_dir,
+            paths=paths,
+            limit=args.limit,
+            backend=args.backend,
+            dtype=args.dtype,
+            device=args.device,
+            checker_timeout_s=args.checker_timeout,
+            checker_workers=args.checker_workers,
+            resamples=args.bootstrap_resamples,
+            progress=not args.no_progress,
         )
     except (DataError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)

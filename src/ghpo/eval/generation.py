@@ -101,7 +101,8 @@ def _end_token_ids(model, tokenizer) -> set[int]:
 
 
 class TransformersBackend:
-    """`model.generate` over batches of `batch_size` sequences, left-padded, seeded once per call.
+    """`model.generate` over batches of `batch_size` sequences, left-padded, seeded once per call
+    (same seed, prompts and batch size: same completions).
 
     With greedy decoding, `n` samples would be `n` identical copies: one is generated and copied.
     """
@@ -112,19 +113,20 @@ class TransformersBackend:
     def generate(self, prompts: list[str], n: int, sampling: Sampling) -> list[list[Generation]]:
         import torch
         from tqdm.auto import tqdm
-        from transformers import set_seed
 
         greedy = sampling.temperature == 0
         copies = 1 if greedy else n
         sequences = [prompt for prompt in prompts for _ in range(copies)]  # (P * copies,)
         batches = [sequences[i : i + self.batch_size] for i in range(0, len(sequences), self.batch_size)]
-        set_seed(sampling.seed)
         was_training = self.model.training
         self.model.eval()
         outputs: list[Generation] = []
+        # A private random stream: seeded here, and the caller's (a trainer's) is left as it was.
+        cuda = [self.model.device.index or 0] if self.model.device.type == "cuda" else []
         try:
-            for batch in tqdm(batches, desc="generating", unit="batch", disable=not self.progress):
-                with torch.inference_mode():
+            with torch.random.fork_rng(devices=cuda), torch.inference_mode():
+                torch.manual_seed(sampling.seed)
+                for batch in tqdm(batches, desc="generating", unit="batch", disable=not self.progress):
                     outputs += self._generate_batch(batch, sampling)
         finally:
             self.model.train(was_training)

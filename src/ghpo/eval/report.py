@@ -51,7 +51,7 @@ def benchmark_result(problems: list[Problem], generations: list[list[Generation]
         **accuracy_with_interval(per_problem, k, resamples, seed),
         truncated=sum(not g.finished for g in flat) / len(flat),
         mean_completion_tokens=float(np.mean([g.num_tokens for g in flat])),
-        per_problem={p.problem_id: score for p, score in zip(problems, per_problem)},
+        per_problem={p.problem_id: score for p, score in zip(problems, per_problem, strict=True)},
     )
 
 
@@ -63,14 +63,13 @@ def average_label(names: list[str]) -> str:
     """
     if sorted(names) == sorted(ALL_BENCHMARKS):
         return "six-benchmark average"
-    return f"average of {len(names)} benchmarks ({', '.join(names)})"
+    return f"average of {len(names)} benchmark{'s' * (len(names) != 1)} ({', '.join(names)})"
 
 
-def build_summary(results: dict[str, dict], run_info: dict, resamples: int = RESAMPLES, seed: int = 0) -> dict:
+def build_summary(results: dict[str, dict], run_info: dict) -> dict:
     """summary.json: `run_info` (model, protocol, timings, ...) plus per-benchmark results and their average."""
     names = list(results)
-    per_benchmark = [list(results[name]["per_problem"].values()) for name in names]
-    average = average_with_interval(per_benchmark, resamples, seed) if names else {}
+    average = average_with_interval(list(results.values())) if names else {}
     return {"format": SUMMARY_FORMAT, **run_info, "benchmarks": results,
             "average": {"label": average_label(names), "benchmarks": names, **average}}
 
@@ -89,13 +88,13 @@ def markdown_report(summary: dict) -> str:
                      f"[{_percent(result['ci_low'])}, {_percent(result['ci_high'])}] | {result['problems']} | "
                      f"{_percent(result['truncated'])} | {result['mean_completion_tokens']:.0f} |")
     average = summary["average"]
-    if average.get("benchmarks"):
+    methods = sorted({f"{r['metric']}: {r['interval']}" for r in summary["benchmarks"].values()})
+    if len(average.get("benchmarks", [])) > 1:  # the average of one benchmark is that benchmark
         lines.append(f"| **{average['label']}** | mean | **{_percent(average['accuracy'])}** | "
                      f"[{_percent(average['ci_low'])}, {_percent(average['ci_high'])}] | | | |")
-    lines += ["", "Intervals: " + "; ".join(sorted({f"{r['metric']}: {r['interval']}"
-                                                    for r in summary["benchmarks"].values()}))
-              + (f"; average: {average['interval']}" if average.get("interval") else "") + ".", "", "## Settings", ""]
-    for key in ("backend", "limit", "seed", "created", "ghpo_version"):
+        methods.append(f"average: {average['interval']}")
+    lines += ["", f"95 % intervals: {'; '.join(methods)}.", "", "## Settings", ""]
+    for key in ("backend", "limit", "created", "ghpo_version"):
         if key in summary:
             lines.append(f"- {key}: {summary[key]}")
     for key, value in summary.get("protocol", {}).items():
@@ -141,7 +140,8 @@ def compare_rows(a: dict, b: dict, resamples: int = RESAMPLES, seed: int = 0) ->
         rows.append(dict(benchmark=name, shared=len(scores_a), a=float(np.mean(scores_a)), b=float(np.mean(scores_b)),
                          **paired_difference([pairs[-1]], resamples, seed)))
     if len(pairs) > 1:
-        rows.append(dict(benchmark=average_label([row["benchmark"] for row in rows]), shared=sum(len(p[0]) for p in pairs),
+        label = average_label([row["benchmark"] for row in rows])
+        rows.append(dict(benchmark=label, shared=sum(len(pair[0]) for pair in pairs),
                          a=float(np.mean([row["a"] for row in rows])), b=float(np.mean([row["b"] for row in rows])),
                          **paired_difference(pairs, resamples, seed)))
     return rows

@@ -19,8 +19,15 @@ from pathlib import Path
 from ghpo.checker import AnswerChecker
 
 from .benchmarks import Problem, benchmark_source, load_benchmark
-from .generation import Generation, Sampling, TransformersBackend, VLLMBackend, build_messages, pick_backend_name
-from .generation import render_prompt
+from .generation import (
+    Generation,
+    Sampling,
+    TransformersBackend,
+    VLLMBackend,
+    build_messages,
+    pick_backend_name,
+    render_prompt,
+)
 from .protocol import Protocol
 from .report import benchmark_result, build_summary, sample_records, write_outputs
 from .scoring import score_completions
@@ -114,7 +121,7 @@ def run_eval(model_path: str, benchmarks: list[str], protocol: Protocol, output_
         created=datetime.datetime.now().isoformat(timespec="seconds"), ghpo_version=_version(),
         timing_s=timing, checker=checker_info,
     )
-    summary = build_summary(results, run_info, resamples, protocol.seed)
+    summary = build_summary(results, run_info)
     written = write_outputs(output_dir, records, summary)
     summary["outputs"] = {name: str(path) for name, path in written.items()}
     return summary

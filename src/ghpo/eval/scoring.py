@@ -53,19 +53,20 @@ def checked_text(problem: Problem, completion: str) -> str:
     return expand_e_notation(completion) if problem.expand_e_notation else completion
 
 
-def score_completions(problems: list[Problem], completions: list[list[str]], checker: AnswerChecker) -> list[list[float]]:
+def score_completions(problems: list[Problem], completions: list[list[str]],
+                      checker: AnswerChecker) -> list[list[float]]:
     """1.0 / 0.0 per completion; `completions[i]` are the samples of `problems[i]`."""
     if len(problems) != len(completions):
         raise ValueError(f"{len(problems)} problems but {len(completions)} lists of completions")
     items, where = [], []
     scores = [[0.0] * len(samples) for samples in completions]
-    for i, (problem, samples) in enumerate(zip(problems, completions)):
+    for i, (problem, samples) in enumerate(zip(problems, completions, strict=True)):
         for j, completion in enumerate(samples):
             if problem.answer_type == "choice":
                 scores[i][j] = float(choice_letter(completion) == problem.gold)
             else:
                 items.append((problem.gold, checked_text(problem, completion)))
                 where.append((i, j))
-    for (i, j), score in zip(where, checker.check_many(items) if items else []):
+    for (i, j), score in zip(where, checker.check_many(items) if items else [], strict=True):
         scores[i][j] = score
     return scores

@@ -5,8 +5,8 @@ A benchmark's accuracy is the mean over problems of each problem's mean over its
   k = 1  the binomial (Wilson score) interval, which, unlike p +- 1.96 SE, does not shrink to a
          point at 0 % or 100 %; the binomial standard error is reported next to it;
   k > 1  a percentile bootstrap over problems (problems resampled with replacement, fixed seed).
-An average over benchmarks is the plain mean of their accuracies; its interval resamples problems
-within each benchmark (a stratified bootstrap). A difference between two runs resamples the
+An average over benchmarks is the plain mean of their accuracies; its interval combines theirs
+(MOVER, see `average_with_interval`). A difference between two runs resamples the
 problems both runs answered, keeping each problem's pair together (a paired bootstrap).
 """
 
@@ -45,7 +45,10 @@ def wilson_interval(correct: int, n: int, z: float = Z_95) -> tuple[float, float
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0 or n successes one end is exactly 0 or 1; say so rather than trust the rounding.
+    low = 0.0 if correct == 0 else max(0.0, centre - half)
+    high = 1.0 if correct == n else min(1.0, centre + half)
+    return low, high
 
 
 def bootstrap_means(groups: Sequence[Sequence[float]], resamples: int = RESAMPLES, seed: int = 0) -> np.ndarray:
@@ -65,8 +68,8 @@ def bootstrap_means(groups: Sequence[Sequence[float]], resamples: int = RESAMPLE
 def percentile_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     """The central `level` share of `values`: its 2.5th and 97.5th percentiles for 0.95.
 
-    >>> percentile_interval(np.arange(101.0))
-    (2.5, 97.5)
+    >>> [round(x, 6) for x in percentile_interval(np.arange(101.0))]
+    [2.5, 97.5]
     """
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(values, [tail, 100 - tail])
@@ -78,35 +81,47 @@ def accuracy_with_interval(per_problem: Sequence[float], samples: int, resamples
     """{accuracy, ci_low, ci_high, stderr, interval}; per_problem holds each problem's mean score.
 
     k = 1, scores [1, 0, 0, 1]: accuracy 0.5, stderr sqrt(0.25 / 4) = 0.25, Wilson interval.
+    When every problem has the same score (all 0 or all 1), a bootstrap can only return that
+    point: the Wilson interval over problems is used instead, so 0 of 20 never reads "0 +- 0".
 
     >>> result = accuracy_with_interval([1, 0, 0, 1], samples=1)
     >>> result["accuracy"], result["stderr"], result["interval"]
     (0.5, 0.25, 'binomial (Wilson)')
+    >>> [round(x, 3) for x in accuracy_with_interval([0.0] * 20, samples=4).values() if isinstance(x, float)]
+    [0.0, 0.0, 0.161, 0.0]
     """
     scores = np.asarray(per_problem, dtype=float)
     accuracy = float(scores.mean())
-    if samples == 1:
+    degenerate = bool(np.all(scores == 0) or np.all(scores == 1))
+    if samples == 1 or degenerate:
         correct = int(round(scores.sum()))
         low, high = wilson_interval(correct, len(scores))
+        method = "binomial (Wilson)" if samples == 1 else "binomial (Wilson) over problems: all scored alike"
         return dict(accuracy=accuracy, ci_low=low, ci_high=high, stderr=binomial_stderr(correct, len(scores)),
-                    interval="binomial (Wilson)")
+                    interval=method)
     means = bootstrap_means([scores], resamples, seed)[:, 0]  # (R,)
     low, high = percentile_interval(means)
     return dict(accuracy=accuracy, ci_low=low, ci_high=high, stderr=float(means.std(ddof=1)),
                 interval=f"bootstrap over problems ({resamples})")
 
 
-def average_with_interval(per_benchmark: Sequence[Sequence[float]], resamples: int = RESAMPLES,
-                          seed: int = 0) -> dict:
-    """{accuracy, ci_low, ci_high}: the mean of the benchmarks' accuracies, stratified bootstrap.
+def average_with_interval(results: Sequence[dict]) -> dict:
+    """{accuracy, ci_low, ci_high, interval}: the plain mean of the benchmarks' accuracies, with
+    their 95 % intervals combined by MOVER (Zou & Donner 2008), which stays honest at 0 % and 100 %:
+        low  = mean - sqrt(sum((p_i - low_i)^2)) / m,   high = mean + sqrt(sum((high_i - p_i)^2)) / m.
 
-    >>> average_with_interval([[1, 1], [0, 0, 0, 0]])["accuracy"]   # (1.0 + 0.0) / 2
-    0.5
+    Two benchmarks at 0 % with intervals [0, 0.4]: high = sqrt(0.16 + 0.16) / 2 = 0.283.
+
+    >>> average = average_with_interval([dict(accuracy=0.0, ci_low=0.0, ci_high=0.4)] * 2)
+    >>> average["accuracy"], round(average["ci_high"], 3)
+    (0.0, 0.283)
     """
-    accuracy = float(np.mean([np.mean(scores) for scores in per_benchmark]))
-    averages = bootstrap_means(per_benchmark, resamples, seed).mean(axis=1)  # (R,)
-    low, high = percentile_interval(averages)
-    return dict(accuracy=accuracy, ci_low=low, ci_high=high, interval=f"stratified bootstrap ({resamples})")
+    m = len(results)
+    accuracy = sum(r["accuracy"] for r in results) / m
+    below = math.sqrt(sum((r["accuracy"] - r["ci_low"]) ** 2 for r in results)) / m
+    above = math.sqrt(sum((r["ci_high"] - r["accuracy"]) ** 2 for r in results)) / m
+    return dict(accuracy=accuracy, ci_low=max(0.0, accuracy - below), ci_high=min(1.0, accuracy + above),
+                interval="MOVER combination of the benchmarks' intervals")
 
 
 def paired_difference(per_benchmark_pairs: Sequence[tuple[Sequence[float], Sequence[float]]],
