@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import functools
 import logging
 import os
 import subprocess
@@ -83,6 +84,16 @@ def text_to_parse(completion: str) -> str:
     return _wrap_in_dollars(tagged.rstrip("."))
 
 
+@functools.lru_cache(maxsize=1)
+def _prediction_config() -> tuple:
+    """Built once: math-verify caches its compiled regexes per config object, so a fresh config per call costs
+    ~4 ms of regex building per item (6.4 -> 2.6 ms per item measured on the labelled completions)."""
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig
+
+    # A box wins over "final answer is ...": the box is the format we ask models for.
+    return (LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig())
+
+
 def score_answer(gold: str, completion: str, gold_cache: dict | None = None) -> float:
     """1.0 when math-verify finds the completion's final answer equal to `gold`, else 0.0.
 
@@ -90,7 +101,7 @@ def score_answer(gold: str, completion: str, gold_cache: dict | None = None) -> 
     the trainer. `gold_cache` maps gold strings to parsed golds, so a group of completions
     sharing one gold parses it once per worker.
     """
-    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
+    from math_verify import parse, verify
 
     gold_cache = {} if gold_cache is None else gold_cache
     try:
@@ -101,9 +112,7 @@ def score_answer(gold: str, completion: str, gold_cache: dict | None = None) -> 
         parsed_gold = gold_cache[gold]
         if not parsed_gold:
             return 0.0
-        # A box wins over "final answer is ...": the box is the format we ask models for.
-        prediction_config = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
-        parsed = parse(text_to_parse(completion), prediction_config, parsing_timeout=None)
+        parsed = parse(text_to_parse(completion), _prediction_config(), parsing_timeout=None)
         return 1.0 if verify(parsed_gold, parsed, timeout_seconds=None) else 0.0
     except Exception:  # model output is untrusted: anything that breaks the grader is wrong
         return 0.0
