@@ -8,6 +8,7 @@ needs_ratio 0 -> solved without hint; 0.25 -> leaves at rung 0.25; 0.75 -> at 0.
 import inspect
 
 import pytest
+import torch
 from trl import GRPOTrainer
 
 from ghpo.config import PAPER_HINT_LEAD_IN
@@ -182,3 +183,38 @@ def test_accuracy_is_computed_once_per_completion(tiny_model_dir, tmp_path):
                            per_device_train_batch_size=16, max_steps=2)
     trainer.train()
     assert calls == [16, 16]  # the ladder's scoring; TRL's scoring of the same rows reuses it
+
+
+class FakeVLLMGeneration:
+    """Stands in for TRL's `VLLMGeneration` (no vLLM on CPU): enforces the server-mode contract GHPO must keep —
+    every call holds whole groups of G identical prompts — and returns per-token log-probs like vLLM does."""
+
+    def __init__(self, group_size):
+        self.group_size, self.calls = group_size, []
+
+    def sync_weights(self):
+        pass
+
+    def generate(self, prompts, images, num_generations, profiler):
+        assert num_generations == self.group_size and len(prompts) % num_generations == 0
+        for start in range(0, len(prompts), num_generations):
+            assert all(p == prompts[start] for p in prompts[start : start + num_generations])
+        self.calls.append(len(prompts))
+        completion_ids = [[7 + (len(p) % 5)] * 3 for p in prompts]  # 3 tokens; differs by prompt length
+        logprobs = [[[-0.25 - 0.01 * (len(p) % 5)]] * 3 for p in prompts]  # top-1 logprob per token
+        return prompts, completion_ids, logprobs, None
+
+
+def test_vllm_shaped_generation_splices_logprobs(tiny_model_dir, tmp_path):
+    trainer = make_trainer(tiny_model_dir, tmp_path, make_dataset(NEEDS), per_device_train_batch_size=16, max_steps=1)
+    trainer.use_vllm, trainer.vllm_generation = True, FakeVLLMGeneration(trainer.num_generations)
+    trainer._last_loaded_step, trainer.vllm_mode = -1, "server"  # set by GRPOTrainer.__init__ when use_vllm
+    batches = record_batches(trainer)
+    trainer.train()
+    assert trainer.vllm_generation.calls == [16, 12, 8, 8]  # first generation, then the hard groups' rungs
+    batch = batches[0]
+    prompt_lengths = batch["prompt_mask"].sum(dim=1)
+    # each row's sampling log-probs are those its own (hinted) prompt produced: -0.25 - 0.01 * (len % 5)
+    expected = torch.tensor([-0.25 - 0.01 * (int(n) % 5) for n in prompt_lengths])
+    assert torch.allclose(batch["sampling_per_token_logps"][:, 0], expected)
+    assert trainer._last_ladder_record.final_ratio_per_group == EXPECTED_FINAL_RATIO
