@@ -11,6 +11,8 @@ import pytest
 import torch
 from trl import GRPOTrainer
 
+from ghpo.trainer import GHPOTrainer
+
 from ghpo.config import PAPER_HINT_LEAD_IN
 from ghpo.testing import make_dataset, make_trainer
 
@@ -218,3 +220,24 @@ def test_vllm_shaped_generation_splices_logprobs(tiny_model_dir, tmp_path):
     expected = torch.tensor([-0.25 - 0.01 * (int(n) % 5) for n in prompt_lengths])
     assert torch.allclose(batch["sampling_per_token_logps"][:, 0], expected)
     assert trainer._last_ladder_record.final_ratio_per_group == EXPECTED_FINAL_RATIO
+
+
+def test_grpo_mode_trains_exactly_like_trls_grpo(tiny_model_dir, tmp_path):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from ghpo.testing import accuracy_reward, length_reward, make_config
+
+    def run(trainer_class, output_dir):
+        config = make_config(output_dir, rl_type="grpo", per_device_train_batch_size=16, max_steps=3,
+                             learning_rate=5e-3, beta=0.05, shuffle_dataset=True)
+        trainer = trainer_class(model=AutoModelForCausalLM.from_pretrained(tiny_model_dir),
+                                processing_class=AutoTokenizer.from_pretrained(tiny_model_dir),
+                                reward_funcs=[accuracy_reward, length_reward], args=config,
+                                train_dataset=make_dataset(NEEDS * 2))
+        trainer.train()
+        return [entry for entry in trainer.state.log_history if "loss" in entry]
+
+    ours, theirs = run(GHPOTrainer, tmp_path / "ours"), run(GRPOTrainer, tmp_path / "theirs")
+    for mine, trl in zip(ours, theirs, strict=True):
+        for key in ("loss", "grad_norm", "reward", "reward_std", "kl", "entropy", "completions/mean_length"):
+            assert mine[key] == pytest.approx(trl[key], rel=1e-6, abs=1e-9), key
