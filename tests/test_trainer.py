@@ -11,10 +11,9 @@ import pytest
 import torch
 from trl import GRPOTrainer
 
-from ghpo.trainer import GHPOTrainer
-
 from ghpo.config import PAPER_HINT_LEAD_IN
 from ghpo.testing import make_dataset, make_trainer
+from ghpo.trainer import GHPOTrainer
 
 NEEDS = [0.0, 0.25, 0.75, 5.0]  # one problem per group; 4 groups of G=4 in one batch of 16
 EXPECTED_FINAL_RATIO = [0.0, 0.25, 0.75, 0.75]
