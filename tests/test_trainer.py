@@ -240,3 +240,14 @@ def test_grpo_mode_trains_exactly_like_trls_grpo(tiny_model_dir, tmp_path):
     for mine, trl in zip(ours, theirs, strict=True):
         for key in ("loss", "grad_norm", "reward", "reward_std", "kl", "entropy", "completions/mean_length"):
             assert mine[key] == pytest.approx(trl[key], rel=1e-6, abs=1e-9), key
+
+
+def test_hint_max_tokens_caps_the_hint(tiny_model_dir, tmp_path):
+    trainer = make_trainer(tiny_model_dir, tmp_path, make_dataset([5.0] * 2), per_device_train_batch_size=8,
+                           max_steps=1, hint_max_tokens=5, hint_unit="char")
+    batches = record_batches(trainer)
+    trainer.train()
+    lead_in = PAPER_HINT_LEAD_IN.strip()
+    for prompt in decoded_prompts(trainer, batches[0]):
+        hint = prompt.split(lead_in, 1)[1].split("<|im_end|>")[0].lstrip("\n")
+        assert 0 < len(trainer.processing_class(hint, add_special_tokens=False)["input_ids"]) <= 5
