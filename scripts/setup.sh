@@ -10,4 +10,4 @@ if [ "${FRESH:-0}" = 1 ] || [ ! -x "$VENV/bin/python" ]; then
 fi
 # torch first and pinned: an unpinned torch would pull a multi-GB CUDA build (2.13.0 CPU lies on these machines).
 "$VENV/bin/pip" install -q "torch==${TORCH_VERSION:-2.13.0}"
-"$VENV/bin/pip" install -q -e ".[test]"
+"$VENV/bin/pip" install -q -e ".[test,smollm]"  # smollm: gguf, for the real-model eval test
