@@ -58,9 +58,9 @@ def build_tokenizer(corpus: Iterable[str], vocab_size: int = 512) -> PreTrainedT
         eos_token="<|im_end|>",
         pad_token="<|endoftext|>",
         unk_token=None,
+        padding_side="left",  # saved with the tokenizer: batched generation needs left padding
     )
     wrapped.chat_template = CHAT_TEMPLATE
-    wrapped.padding_side = "left"
     return wrapped
 
 

@@ -1,0 +1,305 @@
+"""The demo's outputs: the summary table, the PNG plots, metrics.json and report.md. Data in, files out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .stats import aggregate_over_seeds, mean_interval, moving_average, paired_differences  # noqa: E402
+
+# Training curves: (log key, y-axis label, runs that have it).
+CURVES = [
+    ("reward", "mean reward of the batch\n(GHPO: after hints)", ("grpo", "ghpo")),
+    ("ghpo/prehint_accuracy", "accuracy before hints\n(the honest curve)", ("grpo", "ghpo")),
+    ("ghpo/hard_frac", "fraction of all-fail groups\n(before hints)", ("grpo", "ghpo")),
+    ("ghpo/hinted_frac", "fraction of groups hinted", ("ghpo",)),
+    ("ghpo/mean_hint_ratio", "mean hint ratio of hinted groups", ("ghpo",)),
+]
+SMOOTHING = 10  # steps in the moving average of the thick curves
+COLOURS = {"base": "tab:gray", "grpo": "tab:blue", "ghpo": "tab:orange"}
+NAMES = {"base": "base (warm-up)", "grpo": "GRPO", "ghpo": "GHPO"}
+
+
+def fmt(mean: float, half: float | None = None) -> str:
+    """'62.0' (no interval) or '62.0 ± 4.1' (percent); a zero half-width from several seeds is shown as ± 0.0.
+
+    >>> fmt(0.62), fmt(0.62, 0.041), fmt(1.0, 0.0)
+    ('62.0', '62.0 ± 4.1', '100.0 ± 0.0')
+    """
+    return f"{100 * mean:.1f}" if half is None else f"{100 * mean:.1f} ± {100 * half:.1f}"
+
+
+def level_summary(base: dict[int, float], grpo: list[dict], ghpo: list[dict], hard: list[int]) -> list[dict]:
+    """One row per level (and one for the mean over hard levels): base, GRPO, GHPO and GHPO − GRPO, over seeds."""
+    levels = sorted(base)
+    with_mean = lambda runs: [{**r, "hard": sum(r[lv] for lv in hard) / len(hard)} for r in runs]  # noqa: E731
+    grpo_all, ghpo_all = with_mean(grpo), with_mean(ghpo)
+    base_all = {**base, "hard": sum(base[lv] for lv in hard) / len(hard)}
+    grpo_stats, ghpo_stats = aggregate_over_seeds(grpo_all), aggregate_over_seeds(ghpo_all)
+    rows = []
+    for key in [*levels, "hard"]:
+        diff = paired_differences([r[key] for r in grpo_all], [r[key] for r in ghpo_all])
+        rows.append({"level": key, "is_hard": key in hard or key == "hard", "base": base_all[key],
+                     "grpo": grpo_stats[key], "ghpo": ghpo_stats[key], "ghpo_minus_grpo": mean_interval(diff)})
+    return rows
+
+
+def summary_table(rows: list[dict], seeds: int) -> str:
+    """The per-level table as markdown (also printed)."""
+    unit = f"mean ± 95 % interval over {seeds} seeds" if seeds > 1 else "1 seed, no interval"
+    lines = [f"| level | base | GRPO | GHPO | GHPO − GRPO |  ({unit}, accuracy in %, no hints)",
+             "|---|---|---|---|---|"]
+    interval = (lambda pair: fmt(*pair)) if seeds > 1 else (lambda pair: fmt(pair[0]))  # noqa: E731
+    for row in rows:
+        name = "hard mean" if row["level"] == "hard" else f"{row['level']}{' (RL pool)' if row['is_hard'] else ''}"
+        diff_mean, diff_half = row["ghpo_minus_grpo"]
+        diff = f"{100 * diff_mean:+.1f}" + (f" ± {100 * diff_half:.1f}" if seeds > 1 else "")
+        lines.append(f"| {name} | {fmt(row['base'])} | {interval(row['grpo'])} | {interval(row['ghpo'])} | {diff} |")
+    return "\n".join(lines)
+
+
+def hint_table_markdown(table: dict[float, dict[int, float]], hard: list[int]) -> str:
+    """Base accuracy per level (columns) without and with each hint ratio (rows)."""
+    levels = sorted(table[0.0])
+    lines = ["| hint | " + " | ".join(f"L{lv}{'*' if lv in hard else ''}" for lv in levels) + " |",
+             "|---|" + "---|" * len(levels)]
+    for ratio, accuracy in table.items():
+        label = "none" if ratio == 0 else f"{ratio:.0%}"
+        cells = [fmt(accuracy[lv]) if lv in accuracy else "–" for lv in levels]  # –: hint empty or complete
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def plot_levels(rows: list[dict], path: Path, seeds: int) -> None:
+    """Grouped bars: accuracy per level for base, GRPO, GHPO, with 95 % intervals over seeds."""
+    levels = [row for row in rows if row["level"] != "hard"]
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    width = 0.27
+    for offset, run in zip((-width, 0, width), ("base", "grpo", "ghpo")):
+        means = [row[run] if run == "base" else row[run][0] for row in levels]
+        errors = [0 if run == "base" else row[run][1] for row in levels]
+        xs = [i + offset for i in range(len(levels))]
+        axes.bar(xs, [100 * m for m in means], width, yerr=[100 * e for e in errors] if seeds > 1 else None,
+                 capsize=3, color=COLOURS[run], label=NAMES[run])
+    axes.set_xticks(range(len(levels)), [f"L{r['level']}{chr(10) + 'RL pool' if r['is_hard'] else ''}"
+                                          for r in levels])
+    axes.set_xlabel("level (number of arithmetic steps)")
+    axes.set_ylabel("accuracy without hints (%)")
+    axes.set_ylim(0, 105)
+    title = f"Held-out accuracy per level ({seeds} seed{'s' if seeds > 1 else ''}"
+    axes.set_title(title + (", bars: 95 % interval)" if seeds > 1 else ")"))
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def plot_hints(table: dict[float, dict[int, float]], path: Path) -> None:
+    """Base model: accuracy per level without and with each hint ratio."""
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for ratio, accuracy in table.items():
+        levels = sorted(accuracy)
+        label = "no hint" if ratio == 0 else f"{ratio:.0%} of the solution as hint"
+        axes.plot(levels, [100 * accuracy[lv] for lv in levels], marker="o", label=label)
+    axes.set_xlabel("level (number of arithmetic steps)")
+    axes.set_ylabel("base model accuracy (%)")
+    axes.set_ylim(-3, 103)
+    axes.set_title("Before RL: hints make the hard levels reachable")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def plot_curves(logs: dict[str, list[list[dict]]], path: Path) -> None:
+    """Training curves, one panel per metric: each seed thin, the mean over seeds smoothed and thick."""
+    figure, panels = plt.subplots(len(CURVES), 1, figsize=(8, 2.4 * len(CURVES)), sharex=True)
+    for panel, (key, label, runs) in zip(panels, CURVES):
+        for run in runs:
+            series = [[entry.get(key, float("nan")) for entry in log] for log in logs[run]]
+            for values in series:
+                panel.plot(range(1, len(values) + 1), values, color=COLOURS[run], alpha=0.25, linewidth=0.8)
+            steps = min(len(values) for values in series)
+            mean = [sum(values[i] for values in series) / len(series) for i in range(steps)]
+            smooth = moving_average(mean, SMOOTHING)
+            panel.plot(range(1, steps + 1), smooth, color=COLOURS[run], linewidth=2, label=NAMES[run])
+        panel.set_ylabel(label, fontsize=8)
+        panel.legend(fontsize=8, loc="best")
+        panel.grid(alpha=0.3)
+    panels[-1].set_xlabel("RL step")
+    panels[0].set_title(f"RL on the hard levels\nthin: each seed; thick: mean over seeds, {SMOOTHING}-step moving "
+                        "average", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def write_metrics(path: Path, metrics: dict) -> None:
+    path.write_text(json.dumps(metrics, indent=2, default=str))
+
+
+def mean_of(logs: list[list[dict]], key: str, first: int | None = None) -> float:
+    """Mean of `key` over the steps of every run in `logs` (the first `first` steps only, if given)."""
+    values = [entry[key] for log in logs for entry in log[:first] if key in entry]
+    return sum(values) / len(values) if values else float("nan")
+
+
+def verdict(diff_mean: float, diff_half: float, seeds: int) -> str:
+    """One sentence on GHPO − GRPO (hard-level mean, points): resolved or not by the 95 % interval.
+
+    >>> verdict(0.08, 0.05, 3)
+    'GHPO is ahead of GRPO on the RL-pool levels by +8.0 points (95 % interval +3.0 to +13.0 over 3 seeds).'
+    >>> verdict(0.02, 0.05, 3)[:60]
+    'GHPO and GRPO are not distinguishable on the RL-pool levels:'
+    """
+    points = f"{100 * diff_mean:+.1f} points"
+    if seeds < 2:
+        return f"GHPO − GRPO on the RL-pool levels: {points} from one seed, no interval (run --seeds 3 for one)."
+    low, high = 100 * (diff_mean - diff_half), 100 * (diff_mean + diff_half)
+    interval = f"95 % interval {low:+.1f} to {high:+.1f} over {seeds} seeds"
+    if diff_mean - diff_half > 0:
+        return f"GHPO is ahead of GRPO on the RL-pool levels by {points} ({interval})."
+    if diff_mean + diff_half < 0:
+        return f"GRPO is ahead of GHPO on the RL-pool levels by {-100 * diff_mean:.1f} points ({interval})."
+    return f"GHPO and GRPO are not distinguishable on the RL-pool levels: {points} ({interval}, which includes 0)."
+
+
+def interpretation(rows: list[dict], base_table: dict, runs: list[dict], settings) -> str:
+    """The report's 'what the numbers mean' paragraph, written from the numbers (nothing hard-coded)."""
+    easy, hard = settings.levels("easy_levels"), settings.levels("hard_levels")
+    no_hint, middle = base_table[0.0], base_table[settings.ratios[len(settings.ratios) // 2]]
+    grpo_logs, ghpo_logs = [r["grpo"]["log"] for r in runs], [r["ghpo"]["log"] for r in runs]
+    hard_row = next(row for row in rows if row["level"] == "hard")
+    avg = lambda table, levels: 100 * sum(table[lv] for lv in levels) / len(levels)  # noqa: E731
+    reward, prehint = 100 * mean_of(ghpo_logs, "reward"), 100 * mean_of(ghpo_logs, "ghpo/prehint_accuracy")
+    text = [
+        f"**The mismatch.** Before RL the base model solves {avg(no_hint, easy):.0f} % of the easy levels but "
+        f"{avg(no_hint, hard):.0f} % of the RL-pool levels {settings.hard_levels} without hints; with a "
+        f"{settings.ratios[len(settings.ratios) // 2]:.0%} hint it solves {avg(middle, hard):.0f} % of them, so the "
+        "hard problems are out of reach alone but within reach with part of the solution.",
+        f"**What GRPO saw.** {100 * mean_of(grpo_logs, 'ghpo/hard_frac'):.0f} % of GRPO's groups were all-fail "
+        f"(zero advantage, no gradient) over training ({100 * mean_of(grpo_logs, 'ghpo/hard_frac', 10):.0f} % in "
+        "the first 10 steps).",
+        f"**What GHPO did with them.** GHPO hinted {100 * mean_of(ghpo_logs, 'ghpo/hinted_frac'):.0f} % of its "
+        f"groups (mean ratio {mean_of(ghpo_logs, 'ghpo/mean_hint_ratio'):.2f}); "
+        f"{100 * mean_of(ghpo_logs, 'ghpo/unsolved_after_ladder_frac'):.0f} % of groups stayed all-fail even at "
+        f"the top rung. Its training reward (with hints) averaged {reward:.0f} % while its accuracy before hints "
+        f"averaged {prehint:.0f} %: the reward curve overstates what the model can do alone; the pre-hint curve "
+        "and the held-out table are the honest measures.",
+        f"**Result.** {verdict(*hard_row['ghpo_minus_grpo'], settings.seeds)} On the RL-pool levels the base "
+        f"model scores {100 * hard_row['base']:.1f} %, GRPO {fmt(*hard_row['grpo'])} % and GHPO "
+        f"{fmt(*hard_row['ghpo'])} %.",
+        transfer_sentence(base_table, runs, settings),
+        retention_sentence(rows, settings),
+    ]
+    return "\n\n".join(text)
+
+
+def transfer_sentence(base_table: dict, runs: list[dict], settings) -> str:
+    """Did what was learned with a hint carry over to the bare question? Compares the first-rung hint accuracy
+    on the RL pool (base / GRPO / GHPO) with the no-hint accuracy."""
+    hard, ratio = settings.levels("hard_levels"), settings.ratios[0]
+    def mean(table: dict) -> float:  # over the hard levels the table has (a hint can skip a level)
+        present = [lv for lv in hard if lv in table]
+        return 100 * sum(table[lv] for lv in present) / max(1, len(present))
+
+    base_hinted, base_bare = mean(base_table[ratio]), mean(base_table[0.0])
+    grpo_hinted = sum(mean(r["grpo"]["accuracy_first_rung"]) for r in runs) / len(runs)
+    ghpo_hinted = sum(mean(r["ghpo"]["accuracy_first_rung"]) for r in runs) / len(runs)
+    ghpo_bare = sum(mean(r["ghpo"]["accuracy"]) for r in runs) / len(runs)
+    return (f"**Did the hinted skill transfer?** With a {ratio:.0%} hint (the ladder's first rung, which leaves the "
+            f"model more steps than it was warmed up on) the RL-pool accuracy went from {base_hinted:.0f} % (base) to "
+            f"{grpo_hinted:.0f} % after GRPO and {ghpo_hinted:.0f} % after GHPO; without hints GHPO went from "
+            f"{base_bare:.0f} % to {ghpo_bare:.0f} %. Where the hinted accuracy rises and the bare one does not, the "
+            "runs learned to finish hinted problems but that skill did not carry over to the bare question in this "
+            "budget (and where GRPO's hinted accuracy rises too, that gain is not specific to GHPO's hints).")
+
+
+def retention_sentence(rows: list[dict], settings) -> str:
+    """What RL on the hard levels did to the levels below them (never trained on in RL)."""
+    below = [row for row in rows if row["level"] != "hard" and row["level"] < min(settings.levels("hard_levels"))]
+    show = (lambda pair: fmt(*pair)) if settings.seeds > 1 else (lambda pair: fmt(pair[0]))  # noqa: E731
+    parts = [f"L{row['level']} {fmt(row['base'])} → GRPO {show(row['grpo'])} / GHPO {show(row['ghpo'])}"
+             for row in below]
+    return ("**Side effects below the RL pool** (levels RL never trained on; base → after RL, %): " + "; ".join(parts)
+            + ". GRPO's few rewarded samples on the pool can be right answers reached by a wrong, too-short chain (in "
+            "the README's calibration all 77 of 77 were), so reinforcing them can damage what the warm-up taught; "
+            "GHPO's batches are mostly hinted groups whose rewarded completions are step-by-step work.")
+
+
+def settings_markdown(settings) -> str:
+    lines = ["| setting | value |", "|---|---|"]
+    for key, value in settings.to_dict().items():
+        if key in ("output_dir", "cache_dir", "hint_lead_in"):
+            continue
+        lines.append(f"| {key} | {value} |")
+    return "\n".join(lines)
+
+
+def report_markdown(settings, warmup: dict, base_table: dict, table: str, text: str, seconds: float,
+                    runs: list[dict]) -> str:
+    hard = settings.levels("hard_levels")
+    grpo_min = sum(r["grpo"]["seconds"] for r in runs) / 60
+    ghpo_min = sum(r["ghpo"]["seconds"] for r in runs) / 60
+    cached = "cached, skipped" if warmup.get("cached") else "ran in this run"
+    return f"""# GHPO vs GRPO on a toy world (`ghpo demo`)
+
+Command: `ghpo demo {' '.join(settings.argv)}` — total {seconds / 60:.1f} min;
+warm-up {warmup['seconds'] / 60:.1f} min ({cached});
+RL: GRPO {grpo_min:.1f} min, GHPO {ghpo_min:.1f} min over {settings.seeds} seed(s).
+
+## Result (held-out accuracy without hints, {settings.eval_per_level} problems per level)
+
+{table}
+
+![accuracy per level](accuracy_per_level.png)
+
+## What the numbers mean
+
+{text}
+
+## Before RL: the base model with and without hints (greedy, % correct; * = RL pool)
+
+{hint_table_markdown(base_table, hard)}
+
+![hints](base_hints.png)
+
+## Training curves
+
+![training](training_curves.png)
+
+## Settings
+
+Base model: Qwen2, {warmup['parameters'] / 1e3:.0f} k parameters, warm-up on {warmup['examples']} examples
+(final SFT loss {warmup['final_loss']}).
+
+{settings_markdown(settings)}
+"""
+
+
+def write_all(settings, output: Path, warmup: dict, base_table: dict, runs: list[dict], seconds: float) -> dict:
+    """Write plots, report.md and metrics.json; returns the metrics (with the printed table)."""
+    hard = settings.levels("hard_levels")
+    grpo = [r["grpo"]["accuracy"] for r in runs]
+    ghpo = [r["ghpo"]["accuracy"] for r in runs]
+    rows = level_summary(base_table[0.0], grpo, ghpo, hard)
+    table = summary_table(rows, settings.seeds)
+    plot_levels(rows, output / "accuracy_per_level.png", settings.seeds)
+    plot_hints(base_table, output / "base_hints.png")
+    plot_curves({"grpo": [r["grpo"]["log"] for r in runs], "ghpo": [r["ghpo"]["log"] for r in runs]},
+                output / "training_curves.png")
+    text = interpretation(rows, base_table, runs, settings)
+    (output / "report.md").write_text(report_markdown(settings, warmup, base_table, table, text, seconds, runs))
+    metrics = {
+        "settings": settings.to_dict(), "seconds": round(seconds, 1), "warmup": warmup,
+        "base_hint_table": {str(ratio): acc for ratio, acc in base_table.items()},
+        "per_level": rows, "runs": runs, "table": table,
+        "plots": ["accuracy_per_level.png", "base_hints.png", "training_curves.png"],
+    }
+    write_metrics(output / "metrics.json", metrics)
+    return metrics

@@ -1,0 +1,75 @@
+"""One RL run of the demo: `GHPOTrainer` (GHPO, or plain GRPO with `rl_type='grpo'`) from the warmed-up base.
+
+GRPO and GHPO share everything — base model, RL pool, seed, batch, steps, learning rate, reward — except
+`rl_type`. The model is saved as an ordinary HF folder; the per-step log is returned for the report.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
+
+from ..config import GHPOConfig
+from ..rewards import accuracy_reward
+from ..trainer import GHPOTrainer
+from .evaluate import max_new_tokens
+from .settings import DemoSettings
+from .warmup import quiet_progress
+
+
+def rl_config(settings: DemoSettings, rl_type: str, seed: int, output_dir: Path) -> GHPOConfig:
+    """The GHPOConfig of one run; identical for GRPO and GHPO except `rl_type`."""
+    group = settings.num_generations
+    return GHPOConfig(
+        output_dir=str(output_dir),
+        rl_type=rl_type,
+        hint_ratios=settings.ratios,
+        hint_unit=settings.hint_unit,
+        hint_lead_in=settings.hint_lead_in,
+        per_device_train_batch_size=settings.prompts_per_step * group,
+        steps_per_generation=1,  # one generation batch per optimizer step: on-policy, like the paper
+        num_generations=group,
+        max_completion_length=max_new_tokens(max(settings.levels("hard_levels"))),
+        temperature=settings.temperature,
+        top_p=1.0,
+        top_k=0,
+        beta=settings.beta,
+        max_steps=settings.steps,
+        learning_rate=settings.learning_rate,
+        lr_scheduler_type="constant",
+        warmup_steps=0,
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        seed=seed,
+        data_seed=seed,
+        use_cpu=settings.device == "cpu",
+        bf16=settings.bf16,
+        gradient_checkpointing=False,  # TRL's default (True) only slows a model this small
+        disable_tqdm=False,
+    )
+
+
+def train_rl(settings: DemoSettings, base_dir: Path, dataset, rl_type: str, seed: int, output_dir: Path) -> dict:
+    """Train one run; returns {"log": per-step log dicts, "seconds": wall time, "model_dir": str}."""
+    set_seed(seed)
+    tokenizer = AutoTokenizer.from_pretrained(base_dir)
+    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype="bfloat16" if settings.bf16 else "float32")
+    trainer = GHPOTrainer(
+        model=model,
+        processing_class=tokenizer,
+        reward_funcs=[accuracy_reward],
+        args=rl_config(settings, rl_type, seed, output_dir),
+        train_dataset=dataset,
+    )
+    quiet_progress(trainer)
+    start = time.time()
+    trainer.train()
+    seconds = time.time() - start
+    trainer.save_model(str(output_dir))
+    tokenizer.save_pretrained(output_dir)
+    log = [entry for entry in trainer.state.log_history if "reward" in entry]
+    return {"log": log, "seconds": seconds, "model_dir": str(output_dir), "model": trainer.model,
+            "tokenizer": tokenizer}

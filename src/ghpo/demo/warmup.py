@@ -1,0 +1,94 @@
+"""Warm-up: a tiny Qwen2 and its BPE built here, then supervised fine-tuning (TRL `SFTTrainer`) on the easy levels
+and on hinted continuations. The result is an ordinary HF model folder, cached under the settings' hash."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from datasets import Dataset
+from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers.trainer_callback import ProgressCallback
+from trl import SFTConfig, SFTTrainer
+
+from ..tiny import build_model, build_tokenizer
+from .settings import DemoSettings
+from .world import tokenizer_corpus, warmup_examples
+
+DONE_FILE = "warmup.json"  # written last: a folder without it is an interrupted warm-up and is redone
+
+
+class QuietProgress(ProgressCallback):
+    """The progress bar without the per-step dict of every logged metric (they go to the report instead)."""
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        pass
+
+
+def quiet_progress(trainer) -> None:
+    trainer.remove_callback(ProgressCallback)
+    trainer.add_callback(QuietProgress())
+
+
+def cached_base(settings: DemoSettings) -> Path | None:
+    """The cached base model folder for these settings, or None."""
+    folder = settings.warmup_dir()
+    return folder if (folder / DONE_FILE).exists() else None
+
+
+def sft_config(settings: DemoSettings, output_dir: Path) -> SFTConfig:
+    return SFTConfig(
+        output_dir=str(output_dir),
+        per_device_train_batch_size=settings.warmup_batch_size,
+        num_train_epochs=1,
+        learning_rate=settings.warmup_lr,
+        lr_scheduler_type="cosine",
+        warmup_steps=0.05,
+        weight_decay=0.0,
+        logging_steps=50,
+        save_strategy="no",
+        report_to="none",
+        max_length=512,
+        use_cpu=settings.device == "cpu",
+        bf16=settings.bf16,
+        gradient_checkpointing=False,  # TRL's default (True) only slows a model this small
+        seed=settings.task_seed,
+        disable_tqdm=False,
+    )
+
+
+def warm_up(settings: DemoSettings) -> tuple[Path, dict]:
+    """Build and fine-tune the base model into `settings.warmup_dir()`; returns (folder, summary)."""
+    folder = settings.warmup_dir()
+    examples = warmup_examples(
+        settings.warmup_examples, settings.levels("easy_levels"), max(settings.levels("eval_levels")),
+        settings.warmup_hinted_fraction, settings.warmup_max_remaining, settings.hint_lead_in, settings.task_seed,
+        settings.warmup_stretch_fraction,
+    )
+    tokenizer = build_tokenizer(tokenizer_corpus(examples) + [settings.hint_lead_in], vocab_size=settings.vocab_size)
+    model = build_model(tokenizer, hidden_size=settings.hidden_size, num_layers=settings.num_layers,
+                        num_heads=settings.num_heads, max_positions=512, seed=settings.task_seed)
+    parameters = sum(p.numel() for p in model.parameters())
+    print(f"  model: Qwen2, {parameters / 1e3:.0f} k parameters, vocabulary {len(tokenizer)}")
+    print(f"  warm-up: {len(examples)} examples, {settings.warmup_hinted_fraction:.0%} of them hinted continuations")
+    trainer = SFTTrainer(model=model, args=sft_config(settings, folder / "sft"), processing_class=tokenizer,
+                         train_dataset=Dataset.from_list(examples))
+    quiet_progress(trainer)
+    start = time.time()
+    trainer.train()
+    seconds = time.time() - start
+    trainer.save_model(str(folder))
+    tokenizer.save_pretrained(folder)
+    losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+    summary = {"seconds": round(seconds, 1), "parameters": parameters, "examples": len(examples),
+               "final_loss": losses[-1] if losses else None, "key": settings.warmup_key()}
+    (folder / DONE_FILE).write_text(json.dumps(summary, indent=2))
+    return folder, summary
+
+
+def load_base(folder: Path, settings: DemoSettings):
+    """(model, tokenizer, summary) of a warmed-up base folder."""
+    dtype = "bfloat16" if settings.bf16 else "float32"
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype).to(settings.device)
+    return model, AutoTokenizer.from_pretrained(folder), json.loads((folder / DONE_FILE).read_text())

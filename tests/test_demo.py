@@ -1,0 +1,169 @@
+"""`ghpo demo`: pure helpers with hand-worked values, and one end-to-end `--quick` run."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from ghpo.demo import report, stats
+from ghpo.demo.evaluate import is_correct, max_new_tokens
+from ghpo.demo.settings import QUICK, parse_settings
+from ghpo.demo.world import continuation_example, eval_rows, warmup_examples
+
+LEAD = " Hint: "
+
+
+# --- stats ---------------------------------------------------------------------------------------------------
+
+def test_per_level_accuracy_sorts_levels_and_counts_each():
+    # level 2: 1 of 1; level 1: 1 of 3
+    assert stats.per_level_accuracy([2, 1, 1, 1], [True, True, False, False]) == {1: 1 / 3, 2: 1.0}
+
+
+def test_mean_interval_three_seeds_by_hand():
+    # mean 0.6; sample sd = sqrt(((-.1)² + .1² + 0²) / 2) = 0.1; half = 4.303 * 0.1 / sqrt(3) = 0.24843
+    assert stats.mean_interval([0.5, 0.7, 0.6]) == (0.6, 0.2484)
+
+
+def test_mean_interval_identical_values_and_single_value():
+    assert stats.mean_interval([0.3, 0.3]) == (0.3, 0.0)  # sd 0
+    assert stats.mean_interval([0.42]) == (0.42, 0.0)  # one seed: no interval
+
+
+def test_mean_interval_two_values_uses_t_with_one_degree_of_freedom():
+    # mean 0.5; sd = sqrt((.1² + .1²) / 1) = 0.14142; half = 12.706 * 0.14142 / sqrt(2) = 1.2706
+    assert stats.mean_interval([0.4, 0.6]) == (0.5, 1.2706)
+
+
+def test_t_quantile_large_df_falls_back_to_normal():
+    assert stats.t_quantile_975(2) == 4.303
+    assert stats.t_quantile_975(100) == 1.96
+    with pytest.raises(ValueError):
+        stats.t_quantile_975(0)
+
+
+def test_wilson_interval_edges():
+    low, high = stats.wilson_interval(0, 100)  # all wrong: the interval still has width above 0
+    assert low == 0.0 and 0.03 < high < 0.04  # upper = 1.96² / (100 + 1.96²) = 0.0370
+    assert stats.wilson_interval(50, 100) == (0.4038, 0.5962)
+
+
+def test_paired_differences_and_all_fail_fraction():
+    assert stats.paired_differences([0.1, 0.2], [0.3, 0.2]) == [0.2, 0.0]
+    # groups of 4: (F F F F) all-fail, (F T F F) has a success, (F F F F) all-fail -> 2 / 3
+    correct = [False] * 4 + [False, True, False, False] + [False] * 4
+    assert stats.group_all_fail_fraction(correct, 4) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError):
+        stats.group_all_fail_fraction([True] * 5, 4)
+
+
+def test_aggregate_over_seeds():
+    per_seed = [{1: 1.0, 4: 0.1}, {1: 1.0, 4: 0.3}]
+    # level 4: mean 0.2, sd 0.14142, half 12.706 * 0.1 = 1.2706
+    assert stats.aggregate_over_seeds(per_seed) == {1: (1.0, 0.0), 4: (0.2, 1.2706)}
+
+
+# --- world ----------------------------------------------------------------------------------------------------
+
+def test_continuation_example_splits_solution_at_a_line():
+    row = {"problem": "Q?", "solution": "Step 1: 1 + 1 = 2.\nStep 2: 2 + 1 = 3.\nThe answer is \\boxed{3}."}
+    example = continuation_example(row, 2, LEAD)
+    assert example["prompt"] == [{"role": "user", "content": "Q? Hint: Step 1: 1 + 1 = 2.\nStep 2: 2 + 1 = 3.\n"}]
+    assert example["completion"][0]["content"] == "The answer is \\boxed{3}."  # 0 steps left: just the answer
+    full = continuation_example(row, 0, LEAD)
+    assert full["prompt"] == [{"role": "user", "content": "Q?"}] and full["completion"][0]["content"] == row["solution"]
+
+
+def test_warmup_examples_never_show_a_long_solution_written_from_scratch():
+    examples = warmup_examples(300, [1, 2], 6, 0.5, 2, LEAD, seed=0)
+    assert len(examples) == 300
+    for example in examples:
+        written = example["completion"][0]["content"].count("Step ")
+        hinted = LEAD in example["prompt"][0]["content"]
+        assert written <= (2 if hinted else 2)  # easy levels 1-2 in full, or at most 2 steps after a hint
+        assert example["completion"][0]["content"].endswith("}.")
+    assert 100 < sum(LEAD in e["prompt"][0]["content"] for e in examples) < 200  # about half hinted
+
+
+def test_eval_rows_are_deterministic_and_per_level():
+    rows = eval_rows([1, 3], 5, seed=0)
+    assert [r["level"] for r in rows] == [1] * 5 + [3] * 5
+    assert rows == eval_rows([1, 3], 5, seed=0)
+    assert rows != eval_rows([1, 3], 5, seed=1)
+
+
+# --- evaluation, settings, report -----------------------------------------------------------------------------
+
+def test_is_correct_reads_the_last_box():
+    assert is_correct("Step 1: 2 + 3 = 5.\nThe answer is \\boxed{5}.", "5")
+    assert not is_correct("\\boxed{5} then \\boxed{6}", "5")
+    assert not is_correct("no box", "5")
+    assert max_new_tokens(2) == 16 * 3 + 8
+
+
+def test_parse_settings_levels_quick_and_explicit_flags_win():
+    settings = parse_settings(["--hard_levels", "3,5-6", "--quick", "--steps", "7"])
+    assert settings.levels("hard_levels") == [3, 5, 6]  # explicit flag kept despite --quick
+    assert settings.steps == 7 and settings.eval_per_level == QUICK["eval_per_level"]
+    assert settings.ratios == [0.25, 0.5, 0.75]
+    with pytest.raises(SystemExit):
+        parse_settings(["--hint_ratios", "0.5,0.25"])
+
+
+def test_warmup_cache_key_ignores_rl_knobs():
+    base = parse_settings([])
+    assert parse_settings(["--steps", "999", "--seeds", "3"]).warmup_key() == base.warmup_key()
+    assert parse_settings(["--warmup_examples", "10"]).warmup_key() != base.warmup_key()
+
+
+def test_level_summary_and_table_by_hand():
+    base = {1: 1.0, 4: 0.1}
+    grpo = [{1: 1.0, 4: 0.1}, {1: 1.0, 4: 0.3}]
+    ghpo = [{1: 1.0, 4: 0.3}, {1: 1.0, 4: 0.5}]
+    rows = report.level_summary(base, grpo, ghpo, hard=[4])
+    hard = rows[-1]
+    assert hard["level"] == "hard" and hard["base"] == 0.1
+    assert hard["grpo"] == (0.2, 1.2706) and hard["ghpo"] == (0.4, 1.2706)
+    assert hard["ghpo_minus_grpo"] == (0.2, 0.0)  # +0.2 in both seeds: no spread
+    table = report.summary_table(rows, seeds=2)
+    assert "| 4 (RL pool) | 10.0 | 20.0 ± 127.1 | 40.0 ± 127.1 | +20.0 ± 0.0 |" in table
+    assert "| 1 | 100.0 | 100.0 ± 0.0 | 100.0 ± 0.0 | +0.0 ± 0.0 |" in table
+    single = report.summary_table(report.level_summary(base, grpo[:1], ghpo[:1], hard=[4]), seeds=1)
+    assert "| 4 (RL pool) | 10.0 | 10.0 | 30.0 | +20.0 |" in single  # one seed: no intervals at all
+
+
+def test_verdict_cases():
+    assert report.verdict(0.05, 0.02, 3).startswith("GHPO is ahead")
+    assert report.verdict(-0.05, 0.02, 3).startswith("GRPO is ahead")
+    assert "includes 0" in report.verdict(0.01, 0.02, 3)
+    assert "one seed" in report.verdict(0.01, 0.0, 1)
+
+
+# --- end to end -----------------------------------------------------------------------------------------------
+
+def test_demo_quick_end_to_end(tmp_path):
+    from ghpo.demo import main
+
+    output = tmp_path / "out"
+    assert main(["--quick", "--output_dir", str(output), "--cache_dir", str(tmp_path / "cache")]) == 0
+    for name in ("report.md", "metrics.json", "accuracy_per_level.png", "base_hints.png", "training_curves.png"):
+        assert (output / name).stat().st_size > 0, name
+    metrics = json.loads((output / "metrics.json").read_text())
+    assert (output / "models" / "ghpo-seed0" / "config.json").exists()
+    no_hint = metrics["base_hint_table"]["0.0"]
+    easy = sum(no_hint[str(lv)] for lv in (1, 2)) / 2
+    hard = sum(no_hint[str(lv)] for lv in QUICK_HARD) / len(QUICK_HARD)
+    assert easy >= hard + 0.3, f"no mismatch in the base model: easy {easy:.2f}, hard {hard:.2f}"
+    assert all(not math.isnan(row["ghpo"][0]) for row in metrics["per_level"])
+    assert "What the numbers mean" in (output / "report.md").read_text()
+
+
+QUICK_HARD = [4, 5]
+
+
+def test_moving_average_by_hand():
+    # window 3: [1/1, (1+2)/2, (1+2+3)/3, (2+3+7)/3]
+    assert stats.moving_average([1, 2, 3, 7], 3) == [1.0, 1.5, 2.0, 4.0]
+    assert stats.moving_average([], 5) == []
