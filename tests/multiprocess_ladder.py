@@ -46,6 +46,9 @@ def main(model_dir: str, output_dir: str, per_device_batch: int, seed: int | Non
     rank = trainer.accelerator.process_index
     with open(f"{output_dir}/decisions.rank{rank}.json", "w") as file:
         json.dump({"decisions": decisions, "logs": trainer.state.log_history}, file)
+    # Tear the process group down before exit: gloo's threads, left running, can abort the interpreter's exit.
+    trainer.accelerator.wait_for_everyone()
+    trainer.accelerator.end_training()
 
 
 def trainer_processes() -> int:

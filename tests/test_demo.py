@@ -167,3 +167,14 @@ def test_moving_average_by_hand():
     # window 3: [1/1, (1+2)/2, (1+2+3)/3, (2+3+7)/3]
     assert stats.moving_average([1, 2, 3, 7], 3) == [1.0, 1.5, 2.0, 4.0]
     assert stats.moving_average([], 5) == []
+
+
+def test_ghpo_options_reach_the_ghpo_config_only(tmp_path):
+    from ghpo.demo.rl import rl_config
+    from ghpo.demo.settings import parse_settings
+
+    settings = parse_settings(["--ghpo_options", "difficulty_memory=true,hint_retest_every=3,ladder_mode=parallel"])
+    assert settings.ghpo_overrides == {"difficulty_memory": True, "hint_retest_every": 3, "ladder_mode": "parallel"}
+    ghpo = rl_config(settings, "ghpo", 0, tmp_path)
+    assert ghpo.difficulty_memory and ghpo.hint_retest_every == 3 and ghpo.ladder_mode == "parallel"
+    assert not rl_config(settings, "grpo", 0, tmp_path).difficulty_memory

@@ -15,7 +15,13 @@ EXPECTED = {0: 0.75, 1: 0.25, 2: 0.0, 3: 0.0, 4: 0.0, 5: 0.0, 6: 0.75, 7: 0.5}
 
 def run(command, tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    try:
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=150)
+    except subprocess.TimeoutExpired:
+        # Seen twice, only on a heavily loaded machine: a 2-rank run stalled. Retry once, loudly, so a load-induced
+        # stall does not fail CI; a real deadlock stalls again and fails. (Open: the root cause is not found yet.)
+        print("WARNING: 2-process run timed out; retrying once")
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     decisions = {}
     for path in sorted(tmp_path.glob("decisions.rank*.json")):

@@ -196,3 +196,4 @@ def main(argv: list[str] | None = None) -> None:
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(training_args.output_dir)
         logger.info("model saved to %s", training_args.output_dir)
+    trainer.accelerator.end_training()  # tears down the process group: a clean exit under torchrun / accelerate

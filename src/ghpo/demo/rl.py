@@ -20,7 +20,7 @@ from .warmup import quiet_progress
 
 
 def rl_config(settings: DemoSettings, rl_type: str, seed: int, output_dir: Path) -> GHPOConfig:
-    """The GHPOConfig of one run; identical for GRPO and GHPO except `rl_type`."""
+    """The GHPOConfig of one run; identical for GRPO and GHPO except `rl_type` (and `--ghpo_options`)."""
     group = settings.num_generations
     return GHPOConfig(
         output_dir=str(output_dir),
@@ -49,6 +49,7 @@ def rl_config(settings: DemoSettings, rl_type: str, seed: int, output_dir: Path)
         bf16=settings.bf16,
         gradient_checkpointing=False,  # TRL's default (True) only slows a model this small
         disable_tqdm=False,
+        **(settings.ghpo_overrides if rl_type == "ghpo" else {}),
     )
 
 

@@ -76,6 +76,8 @@ class DemoSettings:
     hint_unit: str = _knob("line", "How hints are cut: line (whole solution steps), word or char (the paper's).",
                            choices=["line", "word", "char"])
     hint_lead_in: str = _knob(PAPER_HINT_LEAD_IN, "Text between question and hint (default: the paper's sentence).")
+    ghpo_options: str = _knob("", "Extra GHPOConfig options for the GHPO run, comma-separated key=value (e.g. "
+                              "'difficulty_memory=true,hint_first_generation=true' or 'ladder_mode=parallel').")
     seeds: int = _knob(1, "Repeat GRPO and GHPO with seeds 0..N-1 and report mean and 95 % interval per level.")
     # --- hardware ---
     device: str = _knob("cpu", "cpu or cuda.", choices=["cpu", "cuda"])
@@ -84,6 +86,17 @@ class DemoSettings:
 
     def levels(self, name: str) -> list[int]:
         return _levels(getattr(self, name))
+
+    @property
+    def ghpo_overrides(self) -> dict:
+        """`ghpo_options` as GHPOConfig keyword arguments: 'a=true,b=3' -> {'a': True, 'b': 3}."""
+        overrides = {}
+        for item in filter(None, (part.strip() for part in self.ghpo_options.split(","))):
+            key, _, value = item.partition("=")
+            lowered = value.strip().lower()
+            overrides[key.strip()] = (lowered == "true" if lowered in ("true", "false")
+                                      else int(lowered) if lowered.lstrip("-").isdigit() else value.strip())
+        return overrides
 
     @property
     def ratios(self) -> list[float]:
