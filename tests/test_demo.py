@@ -178,3 +178,10 @@ def test_ghpo_options_reach_the_ghpo_config_only(tmp_path):
     ghpo = rl_config(settings, "ghpo", 0, tmp_path)
     assert ghpo.difficulty_memory and ghpo.hint_retest_every == 3 and ghpo.ladder_mode == "parallel"
     assert not rl_config(settings, "grpo", 0, tmp_path).difficulty_memory
+
+
+def test_ghpo_options_keep_yaml_types():
+    from ghpo.demo.settings import parse_settings
+
+    settings = parse_settings(["--ghpo_options", "difficulty_memory=false, hint_max_tokens=64,temperature=0.5"])
+    assert settings.ghpo_overrides == {"difficulty_memory": False, "hint_max_tokens": 64, "temperature": 0.5}

@@ -6,7 +6,6 @@ GRPO and GHPO share everything — base model, RL pool, seed, batch, steps, lear
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
@@ -16,7 +15,7 @@ from ..rewards import accuracy_reward
 from ..trainer import GHPOTrainer
 from .evaluate import max_new_tokens
 from .settings import DemoSettings
-from .warmup import quiet_progress
+from .warmup import train_and_save
 
 
 def rl_config(settings: DemoSettings, rl_type: str, seed: int, output_dir: Path) -> GHPOConfig:
@@ -65,12 +64,7 @@ def train_rl(settings: DemoSettings, base_dir: Path, dataset, rl_type: str, seed
         args=rl_config(settings, rl_type, seed, output_dir),
         train_dataset=dataset,
     )
-    quiet_progress(trainer)
-    start = time.time()
-    trainer.train()
-    seconds = time.time() - start
-    trainer.save_model(str(output_dir))
-    tokenizer.save_pretrained(output_dir)
+    seconds = train_and_save(trainer, tokenizer, output_dir)
     log = [entry for entry in trainer.state.log_history if "reward" in entry]
     return {"log": log, "seconds": seconds, "model_dir": str(output_dir), "model": trainer.model,
             "tokenizer": tokenizer}

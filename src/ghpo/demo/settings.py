@@ -12,6 +12,8 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+import yaml
+
 from ..config import PAPER_HINT_LEAD_IN
 
 
@@ -89,14 +91,9 @@ class DemoSettings:
 
     @property
     def ghpo_overrides(self) -> dict:
-        """`ghpo_options` as GHPOConfig keyword arguments: 'a=true,b=3' -> {'a': True, 'b': 3}."""
-        overrides = {}
-        for item in filter(None, (part.strip() for part in self.ghpo_options.split(","))):
-            key, _, value = item.partition("=")
-            lowered = value.strip().lower()
-            overrides[key.strip()] = (lowered == "true" if lowered in ("true", "false")
-                                      else int(lowered) if lowered.lstrip("-").isdigit() else value.strip())
-        return overrides
+        """`ghpo_options` as GHPOConfig keyword arguments: 'a=true,b=3,c=0.5' -> {'a': True, 'b': 3, 'c': 0.5}."""
+        pairs = (item.partition("=") for item in self.ghpo_options.split(",") if item.strip())
+        return {key.strip(): yaml.safe_load(value) for key, _, value in pairs}  # YAML types: true, 3, 0.5, text
 
     @property
     def ratios(self) -> list[float]:

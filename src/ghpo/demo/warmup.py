@@ -31,6 +31,17 @@ def quiet_progress(trainer) -> None:
     trainer.add_callback(QuietProgress())
 
 
+def train_and_save(trainer, tokenizer, folder: Path) -> float:
+    """Train quietly, save the model and tokenizer as an ordinary HF folder; returns the training seconds."""
+    quiet_progress(trainer)
+    start = time.time()
+    trainer.train()
+    seconds = time.time() - start
+    trainer.save_model(str(folder))
+    tokenizer.save_pretrained(folder)
+    return seconds
+
+
 def cached_base(settings: DemoSettings) -> Path | None:
     """The cached base model folder for these settings, or None."""
     folder = settings.warmup_dir()
@@ -74,12 +85,7 @@ def warm_up(settings: DemoSettings) -> tuple[Path, dict]:
     print(f"  warm-up: {len(examples)} examples, {settings.warmup_hinted_fraction:.0%} of them hinted continuations")
     trainer = SFTTrainer(model=model, args=sft_config(settings, folder / "sft"), processing_class=tokenizer,
                          train_dataset=Dataset.from_list(examples))
-    quiet_progress(trainer)
-    start = time.time()
-    trainer.train()
-    seconds = time.time() - start
-    trainer.save_model(str(folder))
-    tokenizer.save_pretrained(folder)
+    seconds = train_and_save(trainer, tokenizer, folder)
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
     summary = {"seconds": round(seconds, 1), "parameters": parameters, "examples": len(examples),
                "final_loss": losses[-1] if losses else None, "key": settings.warmup_key()}
