@@ -56,6 +56,13 @@ def test_load_time_case(source_row, expected):
         assert row_number == 1 and expected in reason
 
 
+def test_nan_answer_falls_back_to_the_boxed_solution():
+    # pandas writes an empty cell as NaN: it must read as "no answer", not as the gold "nan"
+    dataset, summary = prepare_dataset([{"problem": "Q", "answer": math.nan, "solution": "so \\boxed{5}"}],
+                                       system_prompt=None)
+    assert dataset[0]["answer"] == "5" and summary.gold_sources == {"boxed": 1}
+
+
 def test_mixed_types_in_a_jsonl_file_name_the_row(tmp_path):
     path = tmp_path / "mixed.jsonl"
     path.write_text('{"problem": "1+1?", "answer": "2"}\n{"problem": ["a", "b"], "answer": "2"}\n'

@@ -101,7 +101,7 @@ def last_boxed(text: str) -> str | None:
     return None if box is None else box[0]
 
 
-def _is_missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
     """True for None and NaN: how pandas/datasets spell an empty cell."""
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -112,7 +112,7 @@ def _answer_as_text(answer: object) -> str | None:
     >>> _answer_as_text(" 025 "), _answer_as_text(27.0), _answer_as_text(float("nan"))
     ('025', '27.0', None)
     """
-    if _is_missing(answer):
+    if is_missing(answer):
         return None
     if isinstance(answer, bool) or not isinstance(answer, (str, numbers.Real)):
         raise TypeError(f"answer must be a string or a number, got {type(answer).__name__}")
@@ -144,7 +144,7 @@ def gold_answer(answer: object, solution: object) -> tuple[str | None, str]:
     text = _answer_as_text(answer)
     if text is not None:
         return text, "answer"
-    if _is_missing(solution):
+    if is_missing(solution):
         return None, "missing"
     if not isinstance(solution, str):
         raise TypeError(f"solution must be a string, got {type(solution).__name__}")

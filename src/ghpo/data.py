@@ -22,7 +22,7 @@ from pathlib import Path
 
 from datasets import Dataset, load_dataset
 
-from .answers import gold_answer
+from .answers import gold_answer, is_missing
 
 # The paper's recipe system prompt (config_ghpo.yaml), verbatim.
 PAPER_SYSTEM_PROMPT = (
@@ -157,7 +157,7 @@ def _length_stats(lengths: list[int]) -> str:
 
 
 def _text(value, row_number: int, column: str) -> str | None:
-    if value is None:
+    if is_missing(value):  # None or NaN: how pandas / datasets write an empty cell
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
