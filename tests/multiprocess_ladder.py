@@ -7,10 +7,13 @@ With SEED, the 16 problems get random difficulties (a property test: any assignm
 overrides GHPOConfig fields (e.g. the parallel ladder, or difficulty memory over several shuffled epochs).
 """
 
+import gc
 import json
 import os
 import random
 import sys
+
+import torch
 
 from ghpo.testing import make_dataset, make_trainer
 from ghpo.trainer import GHPOTrainer
@@ -44,11 +47,11 @@ def main(model_dir: str, output_dir: str, per_device_batch: int, seed: int | Non
                            **config)
     trainer.train()
     rank = trainer.accelerator.process_index
+    trainer.close()  # a clean exit: see GHPOTrainer.close
+    # What close() relies on: no DDP wrapper (whose Reducer would free the process group holding the GIL) is left.
+    ddp_alive = sum(isinstance(obj, torch.nn.parallel.DistributedDataParallel) for obj in gc.get_objects())
     with open(f"{output_dir}/decisions.rank{rank}.json", "w") as file:
-        json.dump({"decisions": decisions, "logs": trainer.state.log_history}, file)
-    # Tear the process group down before exit: gloo's threads, left running, can abort the interpreter's exit.
-    trainer.accelerator.wait_for_everyone()
-    trainer.accelerator.end_training()
+        json.dump({"decisions": decisions, "logs": trainer.state.log_history, "ddp_alive": ddp_alive}, file)
 
 
 def trainer_processes() -> int:

@@ -7,12 +7,14 @@ and never returns (measured: still running after 20 s), so only a killed worker 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +27,7 @@ from ghpo.checker import (
     text_to_parse,
 )
 
+LABELLED = Path(__file__).resolve().parents[1] / "../shared/data/labelled/qwen25math_math_cot_100.jsonl"
 PATHOLOGICAL = (r"10^{10^{10}}", r"The answer is $\boxed{((10!)!)!}$")
 
 
@@ -58,8 +61,12 @@ def test_is_exact_match(gold, completion, expected):
 @pytest.mark.parametrize(
     ("completion", "expected"),
     [
-        # no answer block: math-verify reads everything (it picks the last box)
-        (r"so \boxed{7}", r"so \boxed{7}"),
+        # no answer block, one box: just the box (math-verify would pick it anyway)
+        (r"so \boxed{7}", r"$\boxed{7}$"),
+        (r"so \(\boxed{\frac{1}{2}}\) cups", r"$\boxed{\frac{1}{2}}$"),
+        # several boxes or none: everything (math-verify may read all the boxes)
+        (r"\boxed{2} or \boxed{-2}", r"\boxed{2} or \boxed{-2}"),
+        ("the final answer is 5", "the final answer is 5"),
         # a bare answer block is wrapped so math-verify sees LaTeX; its full stop goes
         ("<think>3 or 8?</think>\n<answer>\n0.5.\n</answer>", "$0.5$"),
         # an answer block that marks its own maths is passed as it is
@@ -69,6 +76,16 @@ def test_is_exact_match(gold, completion, expected):
 )
 def test_text_to_parse(completion, expected):
     assert text_to_parse(completion) == expected
+
+
+def test_text_to_parse_is_idempotent_on_real_completions():
+    """check_many sends text_to_parse's output to a worker, whose score_answer applies it again."""
+    if not LABELLED.exists():
+        pytest.skip(f"labelled data not found at {LABELLED} (shared data folder absent)")
+    for line in LABELLED.read_text().splitlines():
+        for completion in json.loads(line)["response"]:
+            once = text_to_parse(completion)
+            assert text_to_parse(once) == once
 
 
 @pytest.mark.parametrize(
@@ -106,7 +123,7 @@ def test_score_answer_parses_each_gold_once(monkeypatch):
     gold_cache: dict = {}
     completions = [r"\boxed{0.5}", r"\boxed{0.25}", r"\boxed{\frac{2}{4}}"]
     assert [score_answer("1/2", c, gold_cache) for c in completions] == [1.0, 0.0, 1.0]
-    assert parsed_texts == ["$1/2$", *completions]
+    assert parsed_texts == ["$1/2$", *(f"${c}$" for c in completions)]
     assert list(gold_cache) == ["1/2"]
 
 
@@ -125,6 +142,33 @@ def test_check_many_scores_each_pair(checker):
     ]
     assert checker.check_many(items) == [1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0]
     assert checker.check_many([]) == []
+
+
+def test_completions_stating_the_same_answer_are_verified_once(monkeypatch):
+    """Eight completions, different reasoning, two stated answers: two items reach the workers."""
+    sent = []
+    with AnswerChecker(num_workers=1) as fresh:
+        real_verify = fresh._verify  # noqa: SLF001 -- what reaches the workers
+
+        def recording_verify(items):
+            sent.extend(items)
+            return real_verify(items)
+
+        monkeypatch.setattr(fresh, "_verify", recording_verify)
+        completions = [f"Step {k}: ... so the answer is $\\boxed{{{0.5 if k % 2 else 0.25}}}$." for k in range(8)]
+        assert fresh.check_many([(r"\frac{1}{2}", c) for c in completions]) == [0.0, 1.0] * 4
+    assert sorted(sent) == [(r"\frac{1}{2}", r"$\boxed{0.25}$"), (r"\frac{1}{2}", r"$\boxed{0.5}$")]
+
+
+def test_start_launches_the_workers_without_waiting():
+    with AnswerChecker(num_workers=2) as fresh:
+        started = time.perf_counter()
+        fresh.start()
+        assert time.perf_counter() - started < 0.5  # the warm-up (~1 s) runs in the workers
+        assert len(fresh._workers) == 2 and not any(w.ready for w in fresh._workers)  # noqa: SLF001
+        fresh.start()  # idempotent: still two
+        assert len(fresh._workers) == 2  # noqa: SLF001
+        assert fresh.check_many([(r"\frac{1}{2}", r"\boxed{0.5}")]) == [1.0]
 
 
 def test_exact_matches_never_start_a_worker():

@@ -35,6 +35,8 @@ def test_two_processes_with_uneven_hard_groups_match_one_process(tiny_model_dir,
     launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]  # gloo on CPU
     two_process = run([*launch, str(SCRIPT), tiny_model_dir, str(two), "8"], two)
     assert len(list(two.glob("decisions.rank*.json"))) == 2
+    # GHPOTrainer.close() freed the DDP wrapper before the process group (else exit could hang: see close())
+    assert [json.loads(path.read_text())["ddp_alive"] for path in sorted(two.glob("decisions.rank*.json"))] == [0, 0]
     one = tmp_path / "one"
     one.mkdir()
     one_process = run([sys.executable, str(SCRIPT), tiny_model_dir, str(one), "16"], one)

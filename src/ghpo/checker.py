@@ -26,6 +26,7 @@ import collections
 import functools
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -39,6 +40,17 @@ from ghpo.answers import extract_tagged, final_answer, last_boxed, normalize_ans
 _READY = "ready"
 _WORKER_START_TIMEOUT_S = 60.0
 _GOLD_CACHE_SIZE = 4096
+# Scored by each worker before it says "ready": sympy and latex2sympy build much of their machinery on first use
+# (~0.2 s per process, measured), which would otherwise land on the first training step's items and could even
+# eat into their timeout. Fractions, roots, percent, decimals, intervals, text: the shapes of real answers.
+_WARM_UP_ITEMS = (
+    (r"\frac{1}{2}", r"so $\boxed{0.5}$"),
+    (r"2\sqrt{3}", r"\boxed{\sqrt{12}}"),
+    (r"25\%", r"\boxed{33.33}"),
+    (r"(1, 2]", r"\boxed{[1, 2)}"),
+    (r"x^2 + 1", r"\boxed{1 + x^{2}}"),
+    (r"\text{east}", r"the answer is \boxed{\text{east}}"),
+)
 # `$`, `\(`, `\[` or a box: the text already tells math-verify where its maths is.
 _MATH_DELIMITERS = ("$", "\\(", "\\[", "\\boxed", "\\fbox")
 
@@ -55,6 +67,41 @@ def is_exact_match(gold: str, completion: str) -> bool:
     return stated is not None and normalize_answer(stated) == normalize_answer(gold) != ""
 
 
+_INTEGER_TUPLE = re.compile(r"([(\[]?)(-?\d+(?:,-?\d+)*)([)\]]?)")
+_SINGLE_STATED = re.compile(r"\$(?:\\boxed\{(.*)\}|([^$]*))\$", re.DOTALL)
+
+
+def _integer_tuple(text: str) -> tuple[str, list[int]] | None:
+    """(brackets, sorted values) when `text` is an integer or a bracketed tuple/interval of integers, else None.
+    A bracketless list is None: `1,000` may be a thousand."""
+    match = _INTEGER_TUPLE.fullmatch(normalize_answer(text))
+    if match is None or bool(match[1]) != bool(match[3]):
+        return None
+    values = sorted(int(value) for value in match[2].split(","))
+    return None if len(values) > 1 and not match[1] else (match[1] + match[3], values)
+
+
+def is_certainly_wrong(gold: str, parse_text: str) -> bool:
+    r"""The second fast path: `parse_text` (`text_to_parse`'s output) states one answer, and it and the gold
+    are integers, or integer tuples/intervals in the same brackets, of the same length, whose values differ
+    even as multisets, so no reading (ordered, unordered, interval) makes them equal. math-verify spends
+    30-100 ms proving `(4,1)` is not `(4,2)`; this takes microseconds. Anything else: False (ask math-verify).
+
+    >>> is_certainly_wrong("(-2,-6)", r"$\boxed{(-2, -7)}$"), is_certainly_wrong("28", r"$\boxed{29}$")
+    (True, True)
+    >>> is_certainly_wrong("(1,2)", r"$\boxed{(2,1)}$")   # same values: math-verify decides
+    False
+    >>> is_certainly_wrong("1,000", r"$\boxed{1000}$"), is_certainly_wrong("[1,2)", r"$\boxed{(1,3)}$")
+    (False, False)
+    """
+    match = _SINGLE_STATED.fullmatch(parse_text)
+    if match is None:
+        return False
+    stated, gold_values = _integer_tuple(match[1] if match[1] is not None else match[2]), _integer_tuple(gold)
+    return (stated is not None and gold_values is not None and stated[0] == gold_values[0]
+            and len(stated[1]) == len(gold_values[1]) and stated[1] != gold_values[1])
+
+
 def _wrap_in_dollars(text: str) -> str:
     r"""`text` as inline maths unless it already marks its maths: `$x$` -> `$x$`, `x` -> `$x$`."""
     if any(delimiter in text for delimiter in _MATH_DELIMITERS):
@@ -67,21 +114,33 @@ def text_to_parse(completion: str) -> str:
 
     The `<answer>` block when there is one: its content is the answer by contract, so a
     bare `0.5` is wrapped as `$0.5$` (math-verify only reads LaTeX between delimiters).
-    Otherwise the whole completion; math-verify finds the last box or "final answer is".
+    Otherwise, with exactly one box, just that box: math-verify would pick it out of the whole
+    text anyway (a box wins), so reading 40 characters instead of 2,000 gives the same answer
+    faster, and completions that differ only in their reasoning become one item to verify
+    (800 labelled completions: 115 distinct non-exact items -> 43, same scores). With several
+    boxes (math-verify may read them all, e.g. two roots) or none, the whole completion.
+
+    Applied to its own output it returns it unchanged, so it can be applied twice.
 
     >>> text_to_parse("<think>3 or 7?</think><answer> 0.5. </answer>")
     '$0.5$'
-    >>> text_to_parse("So \\boxed{7}")
-    'So \\boxed{7}'
+    >>> text_to_parse("Adding up, the total is $\\boxed{7}$ apples.")
+    '$\\boxed{7}$'
+    >>> text_to_parse("x = \\boxed{2} or x = \\boxed{-2}")   # several boxes: all of it
+    'x = \\boxed{2} or x = \\boxed{-2}'
     >>> text_to_parse("2+2 gives \\boxed{4")   # truncated inside its box: no answer, not a lenient '4'
     ''
     """
     tagged = extract_tagged(completion, "answer")
-    if tagged is None:
-        if any(box in completion for box in ("\\boxed", "\\fbox")) and last_boxed(completion) is None:
-            return ""  # cut off inside its final box (e.g. at the length limit): it stated no final answer
+    if tagged is not None:
+        return _wrap_in_dollars(tagged.rstrip("."))
+    boxes = completion.count("\\boxed") + completion.count("\\fbox")
+    if boxes == 0:
         return completion
-    return _wrap_in_dollars(tagged.rstrip("."))
+    boxed = last_boxed(completion)
+    if boxed is None:
+        return ""  # cut off inside its final box (e.g. at the length limit): it stated no final answer
+    return f"$\\boxed{{{boxed}}}$" if boxes == 1 else completion
 
 
 @functools.lru_cache(maxsize=1)
@@ -136,10 +195,11 @@ def _serve(fd: int) -> None:
     _exit_when_orphaned()
     # Timeouts are off on purpose; math-verify warns about that once per process.
     logging.getLogger("math_verify").setLevel(logging.ERROR)
-    import math_verify  # noqa: F401  (import before "ready": it must not eat into timeout_s)
-
-    connection.send(_READY)
     gold_cache: dict = {}
+    for gold, completion in _WARM_UP_ITEMS:  # before "ready": start-up must not eat into an item's timeout_s
+        score_answer(gold, completion, gold_cache=gold_cache)
+    gold_cache.clear()
+    connection.send(_READY)
     while True:
         try:
             item = connection.recv()
@@ -189,9 +249,9 @@ class AnswerChecker:
     any item that runs longer than `timeout_s` (it scores 0.0 and counts in
     `timeouts_total`; its worker is replaced, the other items are still scored).
 
-    Items that pass `is_exact_match` score 1.0 without touching the workers. Workers start
-    on first use and live until `close()` or interpreter exit. Thread-safe: calls from
-    several threads take turns.
+    Items that pass `is_exact_match` score 1.0, and items `is_certainly_wrong` 0.0, without
+    touching the workers. Workers start on first use (or `start()`) and live until `close()`
+    or interpreter exit. Thread-safe: calls from several threads take turns.
     """
 
     def __init__(self, timeout_s: float = 5.0, num_workers: int | None = None) -> None:
@@ -207,11 +267,18 @@ class AnswerChecker:
         self._lock = threading.Lock()
         _LIVE_CHECKERS.add(self)
 
+    def start(self) -> None:
+        """Start the workers now, without waiting for them: they import and warm up math-verify (~1 s) while the
+        caller goes on (e.g. loads the model), instead of during the first check."""
+        with self._lock:
+            while len(self._workers) < self.num_workers:
+                self._workers.append(_Worker())
+
     def check_many(self, items: list[tuple[str, str]]) -> list[float]:
         r"""One score per (gold, completion) pair: 1.0 equal, 0.0 not (or timed out).
 
-        A gold or completion that is not a non-empty string scores 0.0. Repeated pairs
-        (identical completions in a group) are verified once.
+        A gold or completion that is not a non-empty string scores 0.0. Completions that state
+        their answer the same way (`text_to_parse`) are verified once per gold.
 
         >>> with AnswerChecker(num_workers=1) as checker:             # doctest: +SKIP
         ...     checker.check_many([("\\frac12", "\\boxed{0.5}"), ("2", "\\boxed{3}")])
@@ -224,8 +291,10 @@ class AnswerChecker:
                 continue
             if is_exact_match(gold, completion):
                 scores[index] = 1.0
-            else:
-                indices_by_item[(gold, completion)].append(index)
+                continue
+            parse_text = text_to_parse(completion)
+            if not is_certainly_wrong(gold, parse_text):
+                indices_by_item[(gold, parse_text)].append(index)
         if indices_by_item:
             with self._lock:
                 verified = self._verify(list(indices_by_item))

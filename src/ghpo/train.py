@@ -171,6 +171,10 @@ def main(argv: list[str] | None = None) -> None:
     except DataError as error:
         raise SystemExit(f"error: {error}") from error
     logger.info("\n%s", summary)
+    if "accuracy" in script_args.reward_funcs:
+        from .checker import get_default_checker
+
+        get_default_checker().start()  # its workers warm up math-verify while the model loads
     model, tokenizer = load_model_and_tokenizer(model_args, training_args)
     trainer = GHPOTrainer(
         model=model,
@@ -196,4 +200,4 @@ def main(argv: list[str] | None = None) -> None:
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(training_args.output_dir)
         logger.info("model saved to %s", training_args.output_dir)
-    trainer.accelerator.end_training()  # tears down the process group: a clean exit under torchrun / accelerate
+    trainer.close()  # tears the process group down: a clean exit under torchrun / accelerate

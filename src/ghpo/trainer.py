@@ -299,6 +299,29 @@ class GHPOTrainer(GRPOTrainer):
 
     # --- checkpoints: the difficulty memory travels with them ------------------------------------------------
 
+    def close(self) -> None:
+        """End the run: wait for every process, stop trackers, tear the process group down. Call it last (the
+        trainer cannot train afterwards); `ghpo train` does.
+
+        Why not just `accelerator.end_training()`: after it, DDP's Reducer holds the last reference to the gloo
+        process group, and a Reducer frees it *holding the GIL*; the group's destructor then joins gloo's worker
+        threads, one of which may still be freeing the tensors of the last collective and needs the GIL: both wait
+        for ever (measured: ~1 two-rank run in 10 on a loaded machine hung after training; torch issue #56297).
+        So a Python reference to the group is kept while the DDP wrapper is freed, and dropped last: the group's
+        own Python binding releases the GIL in its destructor.
+        """
+        import gc
+
+        import torch.distributed as dist
+
+        world = dist.group.WORLD if dist.is_available() and dist.is_initialized() else None
+        self.accelerator.wait_for_everyone()
+        self.accelerator.end_training()
+        self.model_wrapped = self.model  # the DDP wrapper, and its Reducer, go...
+        self.accelerator.free_memory()  # ...with the accelerator's own references to it
+        gc.collect()
+        del world  # the group's last reference: destroyed here, GIL released
+
     def _save_checkpoint(self, model, trial):
         super()._save_checkpoint(model, trial)
         if self._memory is not None and self.args.should_save:

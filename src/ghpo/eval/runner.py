@@ -103,6 +103,7 @@ def run_eval(model_path: str, benchmarks: list[str], protocol: Protocol, output_
     timing = {"load": loaded - started, "generate": 0.0, "score": 0.0}
     records, results = [], {}
     with AnswerChecker(timeout_s=checker_timeout_s, num_workers=checker_workers) as checker:
+        checker.start()  # its workers warm up while the first benchmark generates
         for name, bench_problems in problems.items():
             prompts = render_prompts(bench_problems, tokenizer, protocol)
             k = protocol.samples_for(name)
