@@ -2,6 +2,7 @@
 
     python benchmarks/step_cost.py                       # tiny CPU model, ~4 minutes on one core
     python benchmarks/step_cost.py --rss_steps 200       # also: resident memory over a 200-step GHPO run
+    python benchmarks/step_cost.py --gpu --hidden 1024 --layers 12 --batch 64 --completion_tokens 256   # GPU, bf16
 
 A scripted reward (`ghpo.testing.accuracy_reward`) decides which prompts fail: a fraction `hard` of the problems
 needs a hint (cycling through needs of 25 %, 50 %, 75 % and 'never solved'), the rest is solved without one. So
@@ -9,7 +10,8 @@ every variant does the same logical work, whatever the model samples. The run la
 so the difficulty memory sees each problem again; medians are over the steps of epochs 2-3 (steady state).
 
 Prints, per hard fraction: median step time, the ratio to GRPO, generation rounds per step and generated tokens
-per step (dummy padding groups included: they cost compute), peak RSS; writes everything to --output as JSON.
+per step (dummy padding groups included: they cost compute), generated tokens per second, peak RSS; writes
+everything to --output as JSON.
 """
 
 from __future__ import annotations
@@ -63,12 +65,17 @@ def needs_with_hard_fraction(num_problems: int, hard_fraction: float) -> list[fl
     return needs
 
 
+def device_options(args) -> dict:
+    """CPU in fp32 by default; --gpu: the first GPU, bf16 mixed precision."""
+    return {"use_cpu": False, "bf16": True} if args.gpu else {}
+
+
 def measure(model_dir: str, variant: dict, needs: list[float], args) -> dict:
     steps_per_epoch = len(needs) * args.group_size // args.batch
     with tempfile.TemporaryDirectory() as output_dir:
         trainer = make_trainer(model_dir, output_dir, make_dataset(needs), per_device_train_batch_size=args.batch,
                                num_generations=args.group_size, max_completion_length=args.completion_tokens,
-                               max_steps=3 * steps_per_epoch, logging_steps=10_000, **variant)
+                               max_steps=3 * steps_per_epoch, logging_steps=10_000, **device_options(args), **variant)
         rounds, tokens = [], []
         generate = trainer._generate_single_turn
 
@@ -106,7 +113,7 @@ def rss_over_steps(model_dir: str, steps: int, args) -> list[tuple[int, float]]:
     with tempfile.TemporaryDirectory() as output_dir:
         trainer = make_trainer(model_dir, output_dir, make_dataset(needs), per_device_train_batch_size=args.batch,
                                num_generations=args.group_size, max_completion_length=args.completion_tokens,
-                               max_steps=steps, logging_steps=10_000, difficulty_memory=True,
+                               max_steps=steps, logging_steps=10_000, difficulty_memory=True, **device_options(args),
                                hint_first_generation=True)
         trainer.add_callback(Rss())
         trainer.train()
@@ -124,9 +131,12 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=4, help="layers of the tiny model")
     parser.add_argument("--repeats", type=int, default=2, help="measure every cell this many times, in shuffled "
                         "order, and keep the median (shared machines are noisy)")
+    parser.add_argument("--gpu", action="store_true", help="run on the GPU in bf16 (default: CPU, fp32)")
     parser.add_argument("--rss_steps", type=int, default=0, help="also run this many GHPO steps and print RSS")
     parser.add_argument("--output", default="step_cost.json", help="where to write the measurements")
     args = parser.parse_args()
+    if args.gpu and not torch.cuda.is_available():
+        parser.error("--gpu: torch sees no CUDA device here (run without --gpu for the CPU measurement)")
     torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
     with tempfile.TemporaryDirectory() as model_dir:
@@ -146,15 +156,18 @@ def main() -> None:
     with open(args.output, "w") as file:
         json.dump({"settings": vars(args), "load_average": os.getloadavg(), "results": results,
                    "rss_mb_by_step": rss}, file, indent=1)
-    print(f"\nstep cost, tiny Qwen2 ({args.hidden}x{args.layers}), G={args.group_size}, batch {args.batch}, "
+    device = torch.cuda.get_device_name() if args.gpu else "CPU"
+    print(f"\nstep cost on {device}, tiny Qwen2 ({args.hidden}x{args.layers}), G={args.group_size}, batch {args.batch}, "
           f"{args.completion_tokens} tokens, torch threads {torch.get_num_threads()}; medians of epochs 2-3 over "
           f"{args.repeats} repeats; load average {os.getloadavg()[0]:.1f}")
-    print(f"{'hard':>5} {'variant':<26} {'step s':>7} {'÷ GRPO':>7} {'rounds':>7} {'tokens':>8} {'RSS MB':>7}")
+    print(f"{'hard':>5} {'variant':<26} {'step s':>7} {'÷ GRPO':>7} {'rounds':>7} {'tokens':>8} {'tok/s':>7} "
+          f"{'RSS MB':>7}")
     for key, row in results.items():
         hard, name = key.split("|")
         ratio = row["median_step_s"] / results[f"{hard}|grpo"]["median_step_s"]
         print(f"{hard:>5} {name:<26} {row['median_step_s']:7.3f} {ratio:7.2f} {row['rounds_per_step']:7.2f} "
-              f"{row['tokens_per_step']:8.0f} {row['peak_rss_mb']:7.0f}")
+              f"{row['tokens_per_step']:8.0f} {row['tokens_per_step'] / row['median_step_s']:7.0f} "
+              f"{row['peak_rss_mb']:7.0f}")
     if rss:
         print("RSS over a long GHPO run (step: MB): " + ", ".join(f"{s}: {mb:.0f}" for s, mb in rss))
     print(f"written to {args.output}")

@@ -140,8 +140,14 @@ def load_model_and_tokenizer(model_args: ModelConfig, training_args: GHPOConfig)
         from .arithmetic import make_rows
         from .tiny import build_tiny_model
 
+        from accelerate import PartialState
+
         corpus = [row["problem"] + "\n" + row["solution"] for row in make_rows([1, 2, 3, 4], 50, seed=1)]
-        name = build_tiny_model(Path(training_args.output_dir) / "builtin-tiny-base", corpus)
+        name = str(Path(training_args.output_dir) / "builtin-tiny-base")
+        state = PartialState()
+        with state.local_main_process_first():  # one process per machine writes it; the others wait, then read it
+            if state.is_local_main_process:
+                build_tiny_model(name, corpus)
     # trust_remote_code stays off unless the recipe asks: it runs code downloaded with the model.
     kwargs = dict(revision=model_args.model_revision, trust_remote_code=training_args.trust_remote_code)
     try:
