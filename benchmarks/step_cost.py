@@ -156,6 +156,9 @@ def main() -> None:
     with open(args.output, "w") as file:
         json.dump({"settings": vars(args), "load_average": os.getloadavg(), "results": results,
                    "rss_mb_by_step": rss}, file, indent=1)
+    print(f"written to {args.output}")
+    if rss:
+        print("RSS over a long GHPO run (step: MB): " + ", ".join(f"{s}: {mb:.0f}" for s, mb in rss))
     device = torch.cuda.get_device_name() if args.gpu else "CPU"
     print(f"\nstep cost on {device}, tiny Qwen2 ({args.hidden}x{args.layers}), G={args.group_size}, batch {args.batch}, "
           f"{args.completion_tokens} tokens, torch threads {torch.get_num_threads()}; medians of epochs 2-3 over "
@@ -168,9 +171,6 @@ def main() -> None:
         print(f"{hard:>5} {name:<26} {row['median_step_s']:7.3f} {ratio:7.2f} {row['rounds_per_step']:7.2f} "
               f"{row['tokens_per_step']:8.0f} {row['tokens_per_step'] / row['median_step_s']:7.0f} "
               f"{row['peak_rss_mb']:7.0f}")
-    if rss:
-        print("RSS over a long GHPO run (step: MB): " + ", ".join(f"{s}: {mb:.0f}" for s, mb in rss))
-    print(f"written to {args.output}")
 
 
 if __name__ == "__main__":
