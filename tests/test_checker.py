@@ -177,6 +177,13 @@ def test_exact_matches_never_start_a_worker():
         assert fresh._workers == []  # noqa: SLF001 -- the only way to see "never started"
 
 
+def test_certainly_wrong_and_unanswered_items_never_start_a_worker():
+    items = [("(4,1)", r"so $\boxed{(4, 2)}$"), ("28", r"\boxed{29}"), ("4", r"2+2 gives \boxed{4")]
+    with AnswerChecker(num_workers=1) as fresh:
+        assert fresh.check_many(items) == [0.0, 0.0, 0.0]
+        assert fresh._workers == []  # noqa: SLF001
+
+
 def test_timeout_in_a_worker_thread_kills_only_the_slow_item(checker):
     """From a non-main thread (where signal.alarm cannot work): the pathological item is
     killed after timeout_s = 1 s and scores 0.0; the items around it are still scored."""

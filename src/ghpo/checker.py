@@ -293,7 +293,7 @@ class AnswerChecker:
                 scores[index] = 1.0
                 continue
             parse_text = text_to_parse(completion)
-            if not is_certainly_wrong(gold, parse_text):
+            if parse_text and not is_certainly_wrong(gold, parse_text):  # "": cut off inside its box, no answer
                 indices_by_item[(gold, parse_text)].append(index)
         if indices_by_item:
             with self._lock:
