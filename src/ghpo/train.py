@@ -137,10 +137,10 @@ def load_model_and_tokenizer(model_args: ModelConfig, training_args: GHPOConfig)
     if name is None:
         raise SystemExit("no model: set model_name_or_path in the recipe or pass --model_name_or_path")
     if name == BUILTIN_MODEL:
+        from accelerate import PartialState
+
         from .arithmetic import make_rows
         from .tiny import build_tiny_model
-
-        from accelerate import PartialState
 
         corpus = [row["problem"] + "\n" + row["solution"] for row in make_rows([1, 2, 3, 4], 50, seed=1)]
         name = str(Path(training_args.output_dir) / "builtin-tiny-base")

@@ -22,6 +22,7 @@ The pure logic (hard-group detection, hint text, splicing, memory) lives in `lad
 
 from __future__ import annotations
 
+import gc
 import inspect
 import json
 import math
@@ -297,7 +298,7 @@ class GHPOTrainer(GRPOTrainer):
         for key, rung in (item for part in gather_object([updates]) for item in part):
             self._memory.record(key, rung)
 
-    # --- checkpoints: the difficulty memory travels with them ------------------------------------------------
+    # --- the end of a run --------------------------------------------------------------------------------------
 
     def close(self) -> None:
         """End the run: wait for every process, stop trackers, tear the process group down. Call it last (the
@@ -311,17 +312,16 @@ class GHPOTrainer(GRPOTrainer):
         So a Python reference to the group is kept while the DDP wrapper is freed, and dropped last: the group's
         own Python binding releases the GIL in its destructor.
         """
-        import gc
-
-        import torch.distributed as dist
-
-        world = dist.group.WORLD if dist.is_available() and dist.is_initialized() else None
+        distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
+        world = torch.distributed.group.WORLD if distributed else None
         self.accelerator.wait_for_everyone()
         self.accelerator.end_training()
         self.model_wrapped = self.model  # the DDP wrapper, and its Reducer, go...
         self.accelerator.free_memory()  # ...with the accelerator's own references to it
         gc.collect()
         del world  # the group's last reference: destroyed here, GIL released
+
+    # --- checkpoints: the difficulty memory travels with them ------------------------------------------------
 
     def _save_checkpoint(self, model, trial):
         super()._save_checkpoint(model, trial)
