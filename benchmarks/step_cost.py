@@ -1,6 +1,7 @@
 """What does the hint ladder cost? GRPO vs GHPO variants, same model, data and batch, hard fraction controlled.
 
-    python benchmarks/step_cost.py                       # tiny CPU model, ~4 minutes on one core
+    python benchmarks/step_cost.py                       # tiny CPU model, ~3 minutes on one core
+    python benchmarks/step_cost.py --repeats 2           # every cell twice, medians: steadier (~6 minutes)
     python benchmarks/step_cost.py --rss_steps 200       # also: resident memory over a 200-step GHPO run
     python benchmarks/step_cost.py --gpu --hidden 1024 --layers 12 --batch 64 --completion_tokens 256   # GPU, bf16
 
@@ -129,7 +130,7 @@ def main() -> None:
     parser.add_argument("--completion_tokens", type=int, default=96, help="max_completion_length")
     parser.add_argument("--hidden", type=int, default=128, help="width of the tiny model")
     parser.add_argument("--layers", type=int, default=4, help="layers of the tiny model")
-    parser.add_argument("--repeats", type=int, default=2, help="measure every cell this many times, in shuffled "
+    parser.add_argument("--repeats", type=int, default=1, help="measure every cell this many times, in shuffled "
                         "order, and keep the median (shared machines are noisy)")
     parser.add_argument("--gpu", action="store_true", help="run on the GPU in bf16 (default: CPU, fp32)")
     parser.add_argument("--rss_steps", type=int, default=0, help="also run this many GHPO steps and print RSS")
