@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import statistics
 import time
@@ -40,7 +41,6 @@ SHARED = Path(__file__).resolve().parents[1] / "../shared/data"
 LABELLED = SHARED / "labelled/qwen25math_math_cot_100.jsonl"
 MATH_TRAIN = SHARED / "train/math_train_L3to5.jsonl"
 PATHOLOGICAL = (r"10^{10^{10}}", r"The answer is $\boxed{((10!)!)!}$")
-GROUP = 8
 WARM_UP_ITEMS = 48
 
 
@@ -104,8 +104,6 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5, help="batches the 1,000 items are scored in")
     parser.add_argument("--output", default="reward_throughput.json", help="where to write the measurements")
     args = parser.parse_args()
-    import logging
-
     logging.getLogger("math_verify").setLevel(logging.ERROR)  # the paper's pattern warns on some golds
 
     # 1. the items

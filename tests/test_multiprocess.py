@@ -10,6 +10,7 @@ import pytest
 
 SCRIPT = Path(__file__).with_name("multiprocess_ladder.py")
 REPO = Path(__file__).resolve().parents[1]
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]  # gloo on CPU
 # NEEDS of multiprocess_ladder.py -> the rung each problem leaves the ladder at (5.0: never, keeps the top rung)
 EXPECTED = {0: 0.75, 1: 0.25, 2: 0.0, 3: 0.0, 4: 0.0, 5: 0.0, 6: 0.75, 7: 0.5}
 
@@ -32,8 +33,7 @@ def launch(command, cwd=None) -> subprocess.CompletedProcess:
 def test_two_processes_with_uneven_hard_groups_match_one_process(tiny_model_dir, tmp_path):
     two = tmp_path / "two"
     two.mkdir()
-    launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]  # gloo on CPU
-    two_process = run([*launch, str(SCRIPT), tiny_model_dir, str(two), "8"], two)
+    two_process = run([*TORCHRUN, str(SCRIPT), tiny_model_dir, str(two), "8"], two)
     assert len(list(two.glob("decisions.rank*.json"))) == 2
     # GHPOTrainer.close() freed the DDP wrapper before the process group (else exit could hang: see close())
     assert [json.loads(path.read_text())["ddp_alive"] for path in sorted(two.glob("decisions.rank*.json"))] == [0, 0]
@@ -62,8 +62,7 @@ def test_random_hard_group_assignments_across_two_ranks_complete(tiny_model_dir,
     sys.path.insert(0, str(SCRIPT.parent))
     from multiprocess_ladder import needs_for
 
-    launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
-    decisions = run([*launch, str(SCRIPT), tiny_model_dir, str(tmp_path), "8", str(seed),
+    decisions = run([*TORCHRUN, str(SCRIPT), tiny_model_dir, str(tmp_path), "8", str(seed),
                      json.dumps(CHEAP_MODES[mode])], tmp_path)
     assert decisions == {i: expected_ratio(need) for i, need in enumerate(needs_for(seed))}
     if mode == "memory_hint_first":  # epoch 2 samples remembered problems with their hint at once, on either rank
@@ -75,8 +74,8 @@ def test_ghpo_train_under_torchrun_trains_saves_resumes_and_exits(tmp_path):
     """The README's command: two processes build the built-in model once, train, checkpoint, exit (the gloo exit
     deadlock of GHPOTrainer.close's docstring would hang here); run again with more steps, it resumes."""
     output = tmp_path / "out"
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "ghpo.cli",
-               "train", "--config", "recipes/tiny_cpu.yaml", "--output_dir", str(output), "--save_steps", "2"]
+    command = [*TORCHRUN, "-m", "ghpo.cli", "train", "--config", "recipes/tiny_cpu.yaml", "--output_dir", str(output),
+               "--save_steps", "2"]
     first = launch([*command, "--max_steps", "2"], cwd=REPO)
     assert first.returncode == 0, first.stderr[-3000:]
     assert (output / "model.safetensors").exists() and (output / "checkpoint-2").is_dir()

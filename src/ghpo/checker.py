@@ -95,11 +95,12 @@ def is_certainly_wrong(gold: str, parse_text: str) -> bool:
     (False, False)
     """
     match = _SINGLE_STATED.fullmatch(parse_text)
-    if match is None:
+    stated = match and _integer_tuple(match[1] if match[1] is not None else match[2])
+    if not stated:  # most completions end here, before the gold is looked at
         return False
-    stated, gold_values = _integer_tuple(match[1] if match[1] is not None else match[2]), _integer_tuple(gold)
-    return (stated is not None and gold_values is not None and stated[0] == gold_values[0]
-            and len(stated[1]) == len(gold_values[1]) and stated[1] != gold_values[1])
+    expected = _integer_tuple(gold)
+    return (expected is not None and stated[0] == expected[0]
+            and len(stated[1]) == len(expected[1]) and stated[1] != expected[1])
 
 
 def _wrap_in_dollars(text: str) -> str:
