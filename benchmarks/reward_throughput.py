@@ -19,7 +19,9 @@ Read top to bottom, like a lab notebook:
        timeout).
   3. the items are scored in `--steps` batches (a training step's worth each), every batch by all three in a
      rotating order; medians over the batches. Also: a pathological pair (sympy never returns) through ours,
-     to show the timeout holds.
+     to show the timeout holds; and the cost of ours' in-process reading of the answers (fast paths, and the
+     answer forms of `checkable_answer`: units, `\$`, thousands separators, several answers), per item and as
+     a share of ours' batch time, to show those checks cost nothing measurable.
   4. last: throughputs and the ratios ours / naive, and how often the scores agree.
 """
 
@@ -35,7 +37,8 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from ghpo.checker import AnswerChecker  # noqa: E402
+from ghpo.answers import checkable_answer, final_answer, listed_answers  # noqa: E402
+from ghpo.checker import AnswerChecker, is_certainly_wrong, is_exact_match, text_to_parse  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1] / "../shared/data"
 LABELLED = SHARED / "labelled/qwen25math_math_cot_100.jsonl"
@@ -97,6 +100,35 @@ def naive_readme(items: list[dict]) -> list[float]:
     return [float(verify(parse(f"${item['gold']}$"), parse(item["completion"]))) for item in items]
 
 
+def in_process_seconds_per_item(items: list[dict], repeats: int = 5) -> tuple[float, float]:
+    """Seconds per item, best of `repeats` passes: (what `check_many` does before any worker sees an item: exact
+    match, the stated answer read and put in math-verify's form, certainly wrong; the answer forms alone:
+    `checkable_answer` of the stated answer and `listed_answers` of the gold, on every item, an upper bound: the
+    checker applies them only to items the exact match did not settle)."""
+    stated = {id(item): final_answer(item["completion"]) or "" for item in items}  # found before, not new work
+
+    def before_workers(item: dict) -> None:
+        if not is_exact_match(item["gold"], item["completion"]):
+            text = text_to_parse(item["completion"], item["gold"])
+            if text:
+                is_certainly_wrong(item["gold"], text)
+
+    def answer_forms(item: dict) -> None:
+        checkable_answer(stated[id(item)])
+        listed_answers(item["gold"])
+
+    def best(step) -> float:
+        passes = []
+        for _ in range(repeats):
+            begin = time.perf_counter()
+            for item in items:
+                step(item)
+            passes.append(time.perf_counter() - begin)
+        return min(passes) / len(items)
+
+    return best(before_workers), best(answer_forms)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1), help="checker processes")
@@ -142,8 +174,14 @@ def main() -> None:
         print(f"pathological pair through ours: scored {pathological} after {time.perf_counter() - begin:.1f} s "
               f"(timeout {args.timeout:g} s; timeouts so far: {checker.timeouts_total})")
 
-    # 4. the ratios, last
     median = {name: statistics.median(times) for name, times in seconds.items()}
+    in_process, forms = in_process_seconds_per_item(items)
+    for label, per_item in (("ours, in-process work before the workers", in_process),
+                            ("  of which the answer forms (units, \\$, {,}, lists)", forms)):
+        print(f"{label:52s} {1e6 * per_item:5.1f} us per item = {100 * per_item * size / median['ours']:.1f} % "
+              f"of ours' median batch time")
+
+    # 4. the ratios, last
     ratios = {name: [naive / ours for naive, ours in zip(seconds[name], seconds["ours"], strict=True)]
               for name in ("naive (paper)", "naive (math-verify README)")}
     same = {name: sum(a == b for a, b in zip(scores["ours"], scores[name], strict=True)) for name in ratios}
@@ -151,6 +189,7 @@ def main() -> None:
         "items": len(items), "source": source, "workers": args.workers, "cpus": os.cpu_count(),
         "batch_seconds": seconds, "items_per_second": {name: size / median[name] for name in methods},
         "median_ratio": {name: statistics.median(values) for name, values in ratios.items()}, "same_score": same,
+        "in_process_us_per_item": 1e6 * in_process, "answer_forms_us_per_item": 1e6 * forms,
     }, indent=2))
     for name in methods:
         print(f"{name:28s} {size / median[name]:8.0f} items/s (median batch {median[name]:.3f} s)")

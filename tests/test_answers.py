@@ -1,11 +1,22 @@
 r"""Tests for ghpo.answers: finding boxed answers, gold answers, tagged answers; the
-normalisation behind the exact-match fast path. Pure string work, no math-verify."""
+normalisation behind the exact-match fast path, and the forms math-verify is given. Pure string
+work, no math-verify (tests/test_answer_classes.py checks the same shapes end to end)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ghpo.answers import extract_tagged, final_answer, gold_answer, last_boxed, normalize_answer
+from ghpo.answers import (
+    boxed_contents,
+    checkable_answer,
+    extract_tagged,
+    final_answer,
+    gold_answer,
+    last_boxed,
+    listed_answers,
+    normalize_answer,
+    tuple_equation_as_list,
+)
 
 # ---------------------------------------------------------------- last_boxed
 
@@ -137,3 +148,94 @@ def test_final_answer(completion, expected):
 )
 def test_normalize_answer(text, expected):
     assert normalize_answer(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (r"x = \boxed{3} or x = \boxed{-4}", ["3", "-4"]),
+        (r"\boxed{\frac{1}{2}} and \fbox{2}", [r"\frac{1}{2}", "2"]),
+        ("no box", []),
+        (r"\boxed{1} then \boxed{2", []),  # the last box unreadable: no final answer at all
+    ],
+)
+def test_boxed_contents(text, expected):
+    assert boxed_contents(text) == expected
+
+
+# ---------------------------------------------------------------- checkable_answer
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # units in words after a number go, with the spacing, superscript and full stop around them
+        (r"6\sqrt{2} \text{ cm}", r"6\sqrt{2}"),
+        (r"15~\text{cm}^{2}.", "15"),
+        (r"864 \mbox{ inches}^2", "864"),
+        (r"3 \text{ km}/\text{h}", "3"),
+        (r"\frac{270}7\text{ degrees}", r"\frac{270}7"),
+        (r"\text{12 inches}", "12"),
+        # words that are the answer, or that change the value, stay
+        (r"\text{east}", r"\text{east}"),
+        (r"\text{(C)}", r"\text{(C)}"),
+        (r"4:30\text{ p.m.}", r"4:30\text{ p.m.}"),
+        (r"10\%\text{ increase}", r"10\%\text{ increase}"),
+        (r"2+3\mathrm{i}", r"2+3\mathrm{i}"),  # the imaginary unit, not a unit
+        (r"x\text{ cm}", r"x\text{ cm}"),  # no number before the words
+        # currency and thousands separators
+        (r"\$18.90", "18.90"),
+        (r"\$ 5", "5"),
+        (r"\$32,\!348", "32348"),
+        (r"2 {,} 500", "2500"),
+        (r"1{,}008{,}016", "1008016"),
+        (r"10\,000", "10000"),
+        ("1, 2", "1, 2"),  # a list: no three digits after the comma
+        ("1,000", "1,000"),  # plain commas are math-verify's to read
+        # lists
+        ("$3$,$-4$", "3, -4"),
+        ("$f(n)=n$, $g(n)=1$", "f(n)=n, g(n)=1"),
+        (r"6, 8\text{, and }10", "6, 8, 10"),
+        (r"$f(x)=ax+b$, where $b$ is any integer", r"$f(x)=ax+b$, where $b$ is any integer"),  # prose: kept
+        ("", ""),
+    ],
+)
+def test_checkable_answer(text, expected):
+    assert checkable_answer(text) == expected
+    assert checkable_answer(expected) == expected  # idempotent
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$3$,$-4$", ["3", "-4"]),
+        ("1, -7", ["1", "-7"]),
+        (r"2, 3, \text{ and } 4", ["2", "3", "4"]),
+        ("(2,32), (8,18)", ["(2,32)", "(8,18)"]),
+        ("p(x)=x, q(x)=2", ["p(x)=x", "q(x)=2"]),
+        ("[2, 5]", ["[2, 5]"]),  # an interval is one answer
+        (r"\{1, 2\}", [r"\{1, 2\}"]),
+        ("1,000", ["1,000"]),  # a thousand
+        (r"2{,}500", ["2500"]),
+        ("42", ["42"]),
+    ],
+)
+def test_listed_answers(text, expected):
+    assert listed_answers(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("(p(x), q(x)) = (x, 2)", "p(x) = x, q(x) = 2"),
+        (r"\left( f(n), g(n) \right) = \left( n, 1 \right)", "f(n) = n, g(n) = 1"),
+        ("(a, b, c) = (1, (2, 3), 4)", "a = 1, b = (2, 3), c = 4"),  # a component may be a tuple
+        ("(a, b) = (1, 2, 3)", "(a, b) = (1, 2, 3)"),  # lengths differ: not a tuple equation
+        ("(a) = (1)", "(a) = (1)"),  # one component: nothing to split
+        ("(1, 2)", "(1, 2)"),
+        ("(a+b) (c) = (1, 2)", "(a+b) (c) = (1, 2)"),
+        ("[a, b] = [1, 2]", "[a, b] = [1, 2]"),
+    ],
+)
+def test_tuple_equation_as_list(text, expected):
+    assert tuple_equation_as_list(text) == expected

@@ -79,14 +79,40 @@ def test_text_to_parse(completion, expected):
     assert text_to_parse(completion) == expected
 
 
+@pytest.mark.parametrize(
+    ("completion", "gold", "expected"),
+    [
+        # the stated answer in checkable_answer's form: unit, `\$`, thousands separator off
+        (r"so $\boxed{6\sqrt{2}\text{ cm}}$", None, r"$\boxed{6\sqrt{2}}$"),
+        (r"so $\boxed{\$1{,}250}$", None, r"$\boxed{1250}$"),
+        (r"<answer>\$36</answer>", None, "$36$"),
+        # a sentence in the answer block is prose for math-verify to search, not a product of letters
+        ("<answer>There are 7 ways.</answer>", None, "There are 7 ways"),
+        ("<answer>x^2 + 1</answer>", None, "$x^2 + 1$"),
+        # several boxes: the last n when the gold lists n answers, and the last box lists one
+        (r"x=\boxed{3}, then much later x=\boxed{-4}", "$3$,$-4$", r"$\boxed{3, -4}$"),
+        (r"x=\boxed{3}, then much later x=\boxed{-4}", "3", r"x=\boxed{3}, then much later x=\boxed{-4}"),
+        (r"guess \boxed{1}; then \boxed{3, -4}", "3, -4", r"guess \boxed{1}; then \boxed{3, -4}"),
+        # a tuple equation against a gold that names each component
+        (r"\boxed{(p(x), q(x)) = (x, 2)}", "p(x)=x, q(x)=2", r"$\boxed{p(x) = x, q(x) = 2}$"),
+        (r"\boxed{(a, b) = (3, 4)}", "(3,4)", r"$\boxed{(a, b) = (3, 4)}$"),  # a tuple gold: math-verify's job
+    ],
+)
+def test_text_to_parse_reads_the_stated_answer_for_math_verify(completion, gold, expected):
+    assert text_to_parse(completion, gold) == expected
+
+
 def test_text_to_parse_is_idempotent_on_real_completions():
     """check_many sends text_to_parse's output to a worker, whose score_answer applies it again."""
     if not LABELLED.exists():
         pytest.skip(f"labelled data not found at {LABELLED} (shared data folder absent)")
     for line in LABELLED.read_text().splitlines():
-        for completion in json.loads(line)["response"]:
+        row = json.loads(line)
+        for completion in row["response"]:
             once = text_to_parse(completion)
             assert text_to_parse(once) == once
+            with_gold = text_to_parse(completion, row["answer"])
+            assert text_to_parse(with_gold, row["answer"]) == with_gold
 
 
 @pytest.mark.parametrize(
@@ -102,6 +128,9 @@ def test_text_to_parse_is_idempotent_on_real_completions():
         ("3", r"\boxed{4}", 0.0),
         ("3", "", 0.0),
         (r"\frac{", r"\boxed{1}", 0.0),  # an unparseable gold equals nothing
+        (r"\$18.90", r"\boxed{18.9}", 1.0),  # a `\$` gold is maths with a dollar sign, not text
+        ("[2, 5]", r"\boxed{2 \le x \le 5}", 1.0),  # solved inequalities name the interval
+        ("(2, 5)", r"\boxed{2 < x < 5}", 0.0),  # but (2, 5) may be a point: left to math-verify, which says no
     ],
 )
 def test_score_answer_in_process(gold, completion, expected):

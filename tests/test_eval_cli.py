@@ -53,6 +53,14 @@ def test_eval_writes_the_three_outputs(tiny_model_dir, data_dir, tmp_path, capsy
     assert "| math500 | avg@2 |" in capsys.readouterr().out  # the table is printed too
 
 
+def test_lenient_answer_extraction_is_recorded_in_the_outputs(tiny_model_dir, data_dir, tmp_path):
+    assert run_eval_cli(tiny_model_dir, data_dir, tmp_path / "run", "--limit", "1", "--preset", "greedy",
+                        "--answer-extraction", "lenient") == 0
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["protocol"]["answer_extraction"] == "lenient"
+    assert "Answers read: lenient (evaluation only)" in (tmp_path / "run" / "results.md").read_text()
+
+
 def test_compare_two_runs(tiny_model_dir, data_dir, tmp_path, capsys):
     assert run_eval_cli(tiny_model_dir, data_dir, tmp_path / "a", "--preset", "greedy") == 0
     assert run_eval_cli(tiny_model_dir, data_dir, tmp_path / "b", "--preset", "greedy") == 0
@@ -77,8 +85,21 @@ def test_help_lists_the_protocol_flags(capsys):
         cli_main(["eval", "--help"])
     out = capsys.readouterr().out
     assert exit_info.value.code == 0
-    for flag in ("--preset", "--protocol", "--samples-per-benchmark", "--limit", "--compare", "--backend"):
+    for flag in ("--preset", "--protocol", "--samples-per-benchmark", "--limit", "--compare", "--backend",
+                 "--answer-extraction"):
         assert flag in out
+
+
+def test_answer_extraction_flag_reaches_the_protocol():
+    from ghpo.eval.cli import build_parser, hyphenate_flags, protocol_from_args
+
+    def protocol(*argv):
+        return protocol_from_args(build_parser().parse_args(hyphenate_flags(["--model", "m", *argv])))
+
+    assert protocol().answer_extraction == "strict"
+    assert protocol("--answer_extraction", "lenient").answer_extraction == "lenient"
+    with pytest.raises(SystemExit):
+        protocol("--answer-extraction", "loose")
 
 
 def test_done_when_command_on_the_real_files(tiny_model_dir, tmp_path):

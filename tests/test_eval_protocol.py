@@ -64,6 +64,16 @@ def test_invalid_fields_are_named(field, value, message):
         Protocol(**{field: value})
 
 
+def test_answer_extraction_is_strict_unless_asked(tmp_path):
+    assert all(resolve_protocol(name).answer_extraction == "strict" for name in PRESETS)  # numbers unchanged
+    assert resolve_protocol("paper", overrides={"answer_extraction": "lenient"}).answer_extraction == "lenient"
+    path = tmp_path / "protocol.yaml"
+    path.write_text("answer_extraction: lenient\n")
+    assert resolve_protocol("greedy", file_values=load_protocol_file(path)).answer_extraction == "lenient"
+    with pytest.raises(ValueError, match=r"answer_extraction must be one of \['strict', 'lenient'\]"):
+        Protocol(answer_extraction="loose")
+
+
 def test_unknown_preset():
     with pytest.raises(ValueError, match=r"unknown preset 'fast'; choose from \['greedy', 'paper', 'readme'\]"):
         resolve_protocol("fast")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from ghpo.eval import benchmarks, cli, generation, protocol, report, runner, scoring, stats
+from ghpo.eval import benchmarks, cli, extraction, generation, protocol, report, runner, scoring, stats
 from ghpo.eval.benchmarks import Problem
 from ghpo.eval.generation import Generation
 from ghpo.eval.report import (
@@ -22,7 +22,7 @@ from ghpo.eval.report import (
 )
 
 
-@pytest.mark.parametrize("module", [benchmarks, cli, generation, protocol, report, runner, scoring, stats],
+@pytest.mark.parametrize("module", [benchmarks, cli, extraction, generation, protocol, report, runner, scoring, stats],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     # The tiny examples in the docstrings are part of the documentation: keep them true.
@@ -81,6 +81,21 @@ def test_markdown_report_shows_every_benchmark_with_its_interval_and_the_average
     assert '- name: "greedy"' in text and "- time total: 1.0 s" in text
 
 
+def test_markdown_report_says_how_answers_were_read():
+    strict = markdown_report(summary("m", amc23=result({"c": 0.0})))
+    assert "Answers read: strict, as the training reward reads them" in strict
+    lenient = {**summary("m", amc23=result({"c": 0.0})), "protocol": {"name": "greedy", "answer_extraction": "lenient"}}
+    text = markdown_report(lenient)
+    assert "Answers read: lenient (evaluation only)" in text and '- answer_extraction: "lenient"' in text
+
+
+def test_sample_records_extract_as_the_protocol_reads():
+    generations = [[Generation(r"So the count is \(27\).", 6, True)]]
+    strict = sample_records(PROBLEMS[:1], ["p"], generations, [[0.0]])
+    lenient = sample_records(PROBLEMS[:1], ["p"], generations, [[1.0]], "lenient")
+    assert (strict[0]["extracted_answer"], lenient[0]["extracted_answer"]) == (None, "27")
+
+
 def test_markdown_report_of_one_benchmark_has_no_average_row():
     assert "average" not in markdown_report(summary("m", amc23=result({"c": 0.0})))
 
@@ -106,6 +121,15 @@ def test_compare_pairs_problems_by_id_and_skips_unshared_ones():
     assert [row["shared"] for row in rows] == [3, 2, 5]
     assert [row["difference"] for row in rows] == pytest.approx([2 / 3, 0.0, 1 / 3])
     assert rows[1]["excludes_zero"] is False
+
+
+def test_compare_reads_a_summary_without_answer_extraction_as_strict():
+    """A summary written before the field existed was scored strict: no false warning against a new strict run."""
+    old = summary("A", amc23=result({"q1": 1.0}))
+    new = {**summary("B", amc23=result({"q1": 1.0})), "protocol": {"name": "greedy", "answer_extraction": "strict"}}
+    assert "different protocols" not in compare_markdown(old, new, resamples=50)
+    lenient = {**new, "protocol": {"name": "greedy", "answer_extraction": "lenient"}}
+    assert "different protocols" in compare_markdown(old, lenient, resamples=50)
 
 
 def test_compare_markdown_warns_when_protocols_differ():

@@ -253,7 +253,7 @@ def test_accuracy_reward_agrees_with_labelled_completions():
         (rows[k // 8]["idx"], k % 8) for k, (score, label) in enumerate(zip(ours, labels)) if (score == 1.0) != label
     }
     agreement = 1 - len(disagreements) / len(completions)
-    assert agreement >= 0.95, sorted(disagreements)
+    assert agreement >= 791 / 800, sorted(disagreements)  # 98.9 %: answer-form changes must not lower it
     # A change here means the grader moved: review the new cases and update the list and the
     # markdown file, whichever side is right.
     assert disagreements == REVIEWED_DISAGREEMENTS

@@ -35,7 +35,15 @@ import weakref
 from multiprocessing.connection import Connection, Pipe, wait
 from pathlib import Path
 
-from ghpo.answers import extract_tagged, final_answer, last_boxed, normalize_answer
+from ghpo.answers import (
+    checkable_answer,
+    extract_tagged,
+    final_answer,
+    last_boxed,
+    last_boxes_listed,
+    normalize_answer,
+    stated_form,
+)
 
 _READY = "ready"
 _WORKER_START_TIMEOUT_S = 60.0
@@ -98,50 +106,75 @@ def is_certainly_wrong(gold: str, parse_text: str) -> bool:
     stated = match and _integer_tuple(match[1] if match[1] is not None else match[2])
     if not stated:  # most completions end here, before the gold is looked at
         return False
-    expected = _integer_tuple(gold)
+    expected = _integer_tuple(checkable_answer(gold))  # `\$36`, `2{,}500`, `5\text{ cm}`: integers too
     return (expected is not None and stated[0] == expected[0]
             and len(stated[1]) == len(expected[1]) and stated[1] != expected[1])
 
 
 def _wrap_in_dollars(text: str) -> str:
-    r"""`text` as inline maths unless it already marks its maths: `$x$` -> `$x$`, `x` -> `$x$`."""
-    if any(delimiter in text for delimiter in _MATH_DELIMITERS):
+    r"""`text` as inline maths unless it already marks its maths: `$x$` -> `$x$`, `x` -> `$x$`, `\$5` -> `$\$5$`
+    (an escaped `\$` is a dollar sign, not maths)."""
+    if any(delimiter in text.replace("\\$", "") for delimiter in _MATH_DELIMITERS):
         return text
     return f"${text}$"
 
 
-def text_to_parse(completion: str) -> str:
-    r"""The part of a completion that math-verify should read.
+# Two plain words in a row, outside any command: `The number of ways is 7` is prose, `x^2 + 1` is not.
+_PROSE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}\s+[A-Za-z]{2,}(?![A-Za-z])")
+_TEXT_COMMAND = re.compile(r"\\(?:text|textbf|textrm|mbox|mathrm|operatorname)\s*\{[^{}]*\}")
+
+
+def _answer_block(block: str, gold: str | None) -> str:
+    r"""An `<answer>` block for math-verify: maths as inline maths, a sentence as it is (math-verify finds the
+    number in `There are 7 ways.`; read as maths it would be a product of letters)."""
+    block = block.rstrip(".")
+    if any(delimiter in block.replace("\\$", "") for delimiter in _MATH_DELIMITERS):
+        return block
+    if _PROSE.search(_TEXT_COMMAND.sub(" ", block)):
+        return block
+    return f"${stated_form(block, gold)}$"
+
+
+def text_to_parse(completion: str, gold: str | None = None) -> str:
+    r"""The part of a completion that math-verify should read, its stated answer in `checkable_answer`'s form
+    (units, `\$`, thousands separators off); `gold`, when given, decides the forms that depend on it.
 
     The `<answer>` block when there is one: its content is the answer by contract, so a
-    bare `0.5` is wrapped as `$0.5$` (math-verify only reads LaTeX between delimiters).
+    bare `0.5` is wrapped as `$0.5$` (math-verify only reads LaTeX between delimiters), and a
+    sentence is left as it is, for math-verify to find its number in.
     Otherwise, with exactly one box, just that box: math-verify would pick it out of the whole
     text anyway (a box wins), so reading 40 characters instead of 2,000 gives the same answer
     faster, and completions that differ only in their reasoning become one item to verify
     (800 labelled completions: 115 distinct non-exact items -> 43, same scores). With several
-    boxes (math-verify may read them all, e.g. two roots) or none, the whole completion.
+    boxes, the last n when the gold lists n answers (`last_boxes_listed`), else the whole
+    completion (math-verify may read them all, e.g. two roots); with none, the whole completion.
 
-    Applied to its own output it returns it unchanged, so it can be applied twice.
+    Applied to its own output (with the same gold) it returns it unchanged, so it can be applied twice.
 
     >>> text_to_parse("<think>3 or 7?</think><answer> 0.5. </answer>")
     '$0.5$'
-    >>> text_to_parse("Adding up, the total is $\\boxed{7}$ apples.")
+    >>> text_to_parse("Adding up, the total is $\\boxed{7 \\text{ apples}}$.")
     '$\\boxed{7}$'
     >>> text_to_parse("x = \\boxed{2} or x = \\boxed{-2}")   # several boxes: all of it
     'x = \\boxed{2} or x = \\boxed{-2}'
+    >>> text_to_parse("one root is $\\boxed{3}$; after a check, the other is $\\boxed{-4}$", gold="3, -4")
+    '$\\boxed{3, -4}$'
     >>> text_to_parse("2+2 gives \\boxed{4")   # truncated inside its box: no answer, not a lenient '4'
     ''
     """
     tagged = extract_tagged(completion, "answer")
     if tagged is not None:
-        return _wrap_in_dollars(tagged.rstrip("."))
+        return _answer_block(tagged, gold)
     boxes = completion.count("\\boxed") + completion.count("\\fbox")
     if boxes == 0:
         return completion
     boxed = last_boxed(completion)
     if boxed is None:
         return ""  # cut off inside its final box (e.g. at the length limit): it stated no final answer
-    return f"$\\boxed{{{boxed}}}$" if boxes == 1 else completion
+    if boxes == 1:
+        return f"$\\boxed{{{stated_form(boxed, gold)}}}$"
+    listed = None if gold is None else last_boxes_listed(completion, gold)
+    return completion if listed is None else f"$\\boxed{{{listed}}}$"
 
 
 @functools.lru_cache(maxsize=1)
@@ -154,12 +187,43 @@ def _prediction_config() -> tuple:
     return (LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig())
 
 
+def _is_plainly_an_interval(value) -> bool:
+    """An interval or a union of them that cannot be read as a point: `[2, 5]`, `(2, \\infty)`, `(-oo, 0) U (1, 2)`,
+    but not `(2, 5)`, which is also the point (2, 5) (math-verify parses it as the open interval)."""
+    from sympy import Interval, Union
+
+    if isinstance(value, Union):
+        return all(isinstance(part, Interval) for part in value.args)
+    return isinstance(value, Interval) and not (
+        value.left_open and value.right_open and value.start.is_finite and value.end.is_finite)
+
+
+def _solved_inequalities(answer):
+    r"""The set of numbers an answer in solved inequalities names: `2 \le x \le 5` -> [2, 5], `x < 2 or x > 3`
+    (parsed as a set of relations) -> (-oo, 2) U (3, oo); None for anything else. Solved: one side the
+    variable, the other a number, one variable throughout; `x^2 \ge 4` restates a question, it answers nothing."""
+    from sympy import Eq, FiniteSet, Symbol, Union
+    from sympy.core.relational import Relational
+
+    relations = list(answer.args) if isinstance(answer, FiniteSet) else [answer]
+    atoms = [atom for relation in relations for atom in getattr(relation, "_unsorted_args", [relation])]
+    if not atoms or not all(isinstance(atom, Relational) and not isinstance(atom, Eq) for atom in atoms):
+        return None
+    variables = {side for atom in atoms for side in (atom.lhs, atom.rhs) if isinstance(side, Symbol)}
+    solved = all(sum(isinstance(side, Symbol) for side in (atom.lhs, atom.rhs)) == 1
+                 and not (atom.lhs.free_symbols & atom.rhs.free_symbols) and len(atom.free_symbols) == 1
+                 for atom in atoms)
+    return Union(*(relation.as_set() for relation in relations)) if solved and len(variables) == 1 else None
+
+
 def score_answer(gold: str, completion: str, gold_cache: dict | None = None) -> float:
     """1.0 when math-verify finds the completion's final answer equal to `gold`, else 0.0.
 
-    Runs math-verify with no timeout: call it inside a worker (see AnswerChecker), not in
-    the trainer. `gold_cache` maps gold strings to parsed golds, so a group of completions
-    sharing one gold parses it once per worker.
+    Both sides are read in `checkable_answer`'s form (`text_to_parse`). Against an interval gold,
+    an answer in solved inequalities is also compared as the set it names (`2 \\le x \\le 5` is
+    `[2, 5]`); the equality is math-verify's either way. Runs math-verify with no timeout: call
+    it inside a worker (see AnswerChecker), not in the trainer. `gold_cache` maps gold strings
+    to parsed golds, so a group of completions sharing one gold parses it once per worker.
     """
     from math_verify import parse, verify
 
@@ -168,11 +232,13 @@ def score_answer(gold: str, completion: str, gold_cache: dict | None = None) -> 
         if gold not in gold_cache:
             if len(gold_cache) >= _GOLD_CACHE_SIZE:
                 gold_cache.clear()
-            gold_cache[gold] = parse(_wrap_in_dollars(gold), parsing_timeout=None)
+            gold_cache[gold] = parse(_wrap_in_dollars(checkable_answer(gold)), parsing_timeout=None)
         parsed_gold = gold_cache[gold]
         if not parsed_gold:
             return 0.0
-        parsed = parse(text_to_parse(completion), _prediction_config(), parsing_timeout=None)
+        parsed = parse(text_to_parse(completion, gold), _prediction_config(), parsing_timeout=None)
+        if parsed and _is_plainly_an_interval(parsed_gold[0]):
+            parsed += [answer_set for answer_set in [_solved_inequalities(parsed[0])] if answer_set is not None]
         return 1.0 if verify(parsed_gold, parsed, timeout_seconds=None) else 0.0
     except Exception:  # model output is untrusted: anything that breaks the grader is wrong
         return 0.0
@@ -293,7 +359,7 @@ class AnswerChecker:
             if is_exact_match(gold, completion):
                 scores[index] = 1.0
                 continue
-            parse_text = text_to_parse(completion)
+            parse_text = text_to_parse(completion, gold)
             if parse_text and not is_certainly_wrong(gold, parse_text):  # "": cut off inside its box, no answer
                 indices_by_item[(gold, parse_text)].append(index)
         if indices_by_item:

@@ -88,7 +88,8 @@ class BenchmarkEvalCallback(TrainerCallback):
         for name, problems in self.problems.items():
             prompts = render_prompts(problems, tokenizer, self.protocol)
             generations, scores[name], _ = evaluate_problems(problems, prompts, backend,
-                                                             self.protocol.samples_for(name), sampling, self.checker)
+                                                             self.protocol.samples_for(name), sampling, self.checker,
+                                                             self.protocol.answer_extraction)
             tokens += [g.num_tokens for samples in generations for g in samples]
             finished += [g.finished for samples in generations for g in samples]
         metrics = eval_metrics(self.problems, scores, tokens, finished)

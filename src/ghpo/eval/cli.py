@@ -16,6 +16,7 @@ import sys
 from ghpo.data import DataError
 
 from .benchmarks import ALL_BENCHMARKS, parse_benchmark_names
+from .extraction import ANSWER_EXTRACTIONS
 from .protocol import PRESETS, load_protocol_file, parse_samples_per_benchmark, resolve_protocol
 
 
@@ -69,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--samples-per-benchmark", default=None, metavar="NAME=K,...", help="e.g. aime24=32")
     group.add_argument("--seed", type=int, default=None)
     group.add_argument("--batch-size", type=int, default=None, help="sequences per generate call (transformers)")
+    group.add_argument("--answer-extraction", default=None, choices=list(ANSWER_EXTRACTIONS),
+                       help="strict (default): answers read as the training reward reads them (<answer> block, "
+                       "else the last \\boxed{}, else math-verify's search); lenient: also a final answer stated "
+                       "without a box ('the final answer is ...', a last displayed expression). Recorded in the "
+                       "outputs")
     parser.add_argument("--limit", type=int, default=None, help="first N problems of each benchmark (quick runs)")
     parser.add_argument(
         "--backend",
@@ -110,6 +116,7 @@ def protocol_from_args(args: argparse.Namespace):
         else None,
         seed=args.seed,
         batch_size=args.batch_size,
+        answer_extraction=args.answer_extraction,
     )
     file_values = load_protocol_file(args.protocol) if args.protocol else None
     return resolve_protocol(args.preset, file_values, overrides)

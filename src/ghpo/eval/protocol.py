@@ -13,7 +13,9 @@ the one before:
 | greedy   | 4,096          | 0 (greedy)  | 1.0   | 1 everywhere               | deterministic, cheapest          |
 
 All presets use the paper's system prompt (<think>/<answer> format), the question alone as the
-user message (no hint, ever) and the model's own chat template.
+user message (no hint, ever), the model's own chat template, and the training checker's reading
+of the answer (`answer_extraction: strict`; `lenient` also scores a final answer stated without a
+box, see `ghpo.eval.extraction`).
 
     >>> resolve_protocol("greedy", overrides={"max_new_tokens": 256}).max_new_tokens
     256
@@ -31,6 +33,8 @@ import yaml
 
 from ghpo.data import PAPER_SYSTEM_PROMPT
 
+from .extraction import ANSWER_EXTRACTIONS
+
 
 @dataclass(frozen=True)
 class Protocol:
@@ -47,6 +51,7 @@ class Protocol:
     samples_per_benchmark: dict[str, int] = field(default_factory=dict)
     seed: int = 0
     batch_size: int = 8  # sequences per `generate` call (transformers backend)
+    answer_extraction: str = "strict"  # strict: as the training reward reads answers; lenient: also unboxed ones
 
     def __post_init__(self):
         if self.temperature < 0:
@@ -58,6 +63,9 @@ class Protocol:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if any(k < 1 for k in self.samples_per_benchmark.values()):
             raise ValueError(f"samples_per_benchmark values must be >= 1, got {self.samples_per_benchmark}")
+        if self.answer_extraction not in ANSWER_EXTRACTIONS:
+            raise ValueError(f"answer_extraction must be one of {list(ANSWER_EXTRACTIONS)}, "
+                             f"got {self.answer_extraction!r}")
         if "{question}" not in self.user_template:
             raise ValueError(f"user_template must contain '{{question}}', got {self.user_template!r}")
 

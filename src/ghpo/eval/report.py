@@ -25,14 +25,16 @@ SUMMARY_FORMAT = "ghpo-eval/1"
 
 
 def sample_records(problems: list[Problem], prompts: list[str], generations: list[list[Generation]],
-                   scores: list[list[float]]) -> list[dict]:
-    """The per-sample lines of samples.jsonl, problem by problem, sample by sample."""
+                   scores: list[list[float]], answer_extraction: str = "strict") -> list[dict]:
+    """The per-sample lines of samples.jsonl, problem by problem, sample by sample; `extracted_answer` is read
+    the way the protocol's `answer_extraction` reads it."""
     records = []
     for problem, prompt, samples, sample_scores in zip(problems, prompts, generations, scores, strict=True):
         for index, (generation, score) in enumerate(zip(samples, sample_scores, strict=True)):
             records.append(dict(
                 benchmark=problem.benchmark, problem_id=problem.problem_id, sample=index, prompt=prompt,
-                completion=generation.text, extracted_answer=extracted_answer(problem, generation.text),
+                completion=generation.text,
+                extracted_answer=extracted_answer(problem, generation.text, answer_extraction),
                 gold=problem.gold, correct=bool(score), num_tokens=generation.num_tokens, finished=generation.finished,
             ))
     return records
@@ -78,6 +80,15 @@ def _percent(value: float) -> str:
     return f"{100 * value:.1f}"
 
 
+def _extraction_note(answer_extraction: str) -> str:
+    """One line for results.md: how the answers in the table were read."""
+    if answer_extraction == "lenient":
+        return ("lenient (evaluation only): the <answer> block or last \\boxed{}, else a final answer stated without "
+                "a box (\"final answer is ...\", a last displayed expression)")
+    return ("strict, as the training reward reads them (<answer> block, else the last \\boxed{}, "
+            "else math-verify's search)")
+
+
 def markdown_report(summary: dict) -> str:
     """results.md: the table, then the settings that produced it."""
     lines = [f"# ghpo eval: {summary.get('model', '?')}", "",
@@ -93,7 +104,9 @@ def markdown_report(summary: dict) -> str:
         lines.append(f"| **{average['label']}** | mean | **{_percent(average['accuracy'])}** | "
                      f"[{_percent(average['ci_low'])}, {_percent(average['ci_high'])}] | | | |")
         methods.append(f"average: {average['interval']}")
-    lines += ["", f"95 % intervals: {'; '.join(methods)}.", "", "## Settings", ""]
+    lines += ["", f"95 % intervals: {'; '.join(methods)}.", "",
+              f"Answers read: {_extraction_note(summary.get('protocol', {}).get('answer_extraction', 'strict'))}.",
+              "", "## Settings", ""]
     for key in ("backend", "limit", "created", "ghpo_version"):
         if key in summary:
             lines.append(f"- {key}: {summary[key]}")
@@ -147,6 +160,12 @@ def compare_rows(a: dict, b: dict, resamples: int = RESAMPLES, seed: int = 0) ->
     return rows
 
 
+def _protocol(summary: dict) -> dict | None:
+    """A summary's protocol; one written before `answer_extraction` existed read strict, as it was."""
+    protocol = summary.get("protocol")
+    return None if protocol is None else {"answer_extraction": "strict", **protocol}
+
+
 def compare_markdown(a: dict, b: dict, label_a: str = "A", label_b: str = "B", resamples: int = RESAMPLES) -> str:
     """Two runs side by side, with B - A and whether its 95 % interval excludes zero."""
     lines = [f"A = {label_a} ({a.get('model', '?')})", f"B = {label_b} ({b.get('model', '?')})", "",
@@ -156,7 +175,7 @@ def compare_markdown(a: dict, b: dict, label_a: str = "A", label_b: str = "B", r
         lines.append(f"| {row['benchmark']} | {row['shared']} | {_percent(row['a'])} | {_percent(row['b'])} | "
                      f"{100 * row['difference']:+.1f} | [{100 * row['ci_low']:+.1f}, {100 * row['ci_high']:+.1f}] | "
                      f"{'yes' if row['excludes_zero'] else 'no'} |")
-    if a.get("protocol") != b.get("protocol"):
+    if _protocol(a) != _protocol(b):
         lines += ["", "Warning: the two runs used different protocols; the difference mixes model and protocol."]
     lines += ["", f"Interval: paired bootstrap over shared problems ({resamples} resamples)."]
     return "\n".join(lines) + "\n"

@@ -43,12 +43,14 @@ def render_prompts(problems: list[Problem], tokenizer, protocol: Protocol) -> li
 
 
 def evaluate_problems(problems: list[Problem], prompts: list[str], backend, samples: int, sampling: Sampling,
-                      checker: AnswerChecker) -> tuple[list[list[Generation]], list[list[float]], dict]:
+                      checker: AnswerChecker, answer_extraction: str = "strict"
+                      ) -> tuple[list[list[Generation]], list[list[float]], dict]:
     """Generate `samples` completions per prompt and score them; also returns {generate, score} seconds."""
     start = time.perf_counter()
     generations = backend.generate(prompts, samples, sampling)
     generated = time.perf_counter()
-    scores = score_completions(problems, [[g.text for g in samples] for samples in generations], checker)
+    scores = score_completions(problems, [[g.text for g in samples] for samples in generations], checker,
+                               answer_extraction)
     return generations, scores, {"generate": generated - start, "score": time.perf_counter() - generated}
 
 
@@ -109,10 +111,11 @@ def run_eval(model_path: str, benchmarks: list[str], protocol: Protocol, output_
             k = protocol.samples_for(name)
             print(f"{name}: {len(bench_problems)} problems x {k} samples")
             generations, scores, seconds = evaluate_problems(bench_problems, prompts, engine, k,
-                                                             Sampling.from_protocol(protocol), checker)
+                                                             Sampling.from_protocol(protocol), checker,
+                                                             protocol.answer_extraction)
             for key, value in seconds.items():
                 timing[key] += value
-            records += sample_records(bench_problems, prompts, generations, scores)
+            records += sample_records(bench_problems, prompts, generations, scores, protocol.answer_extraction)
             results[name] = benchmark_result(bench_problems, generations, scores, resamples, protocol.seed)
         checker_info = {"timeout_s": checker.timeout_s, "timeouts": checker.timeouts_total}
     timing["total"] = time.perf_counter() - started

@@ -3,7 +3,9 @@ r"""Score completions against golds with the training checker (`ghpo.checker.Ans
 Maths answers go through the very checker the accuracy reward uses: math-verify in worker
 processes, a hard per-item timeout, each distinct gold parsed once per worker. All completions
 of a benchmark go in one `check_many` call, so the workers run in parallel. Multiple-choice
-answers (GPQA) compare letters: math-verify has no business there.
+answers (GPQA) compare letters: math-verify has no business there. `answer_extraction` is the
+protocol's: `strict` reads answers as training does, `lenient` also accepts a final answer stated
+without a box (`ghpo.eval.extraction`).
 
     >>> choice_letter("<answer>(C)</answer>"), choice_letter("... so the answer is B."), choice_letter("no idea")
     ('C', 'B', None)
@@ -17,6 +19,7 @@ from ghpo.answers import final_answer
 from ghpo.checker import AnswerChecker
 
 from .benchmarks import CHOICE_LETTERS, Problem, expand_e_notation
+from .extraction import stated_answer, text_for_checker
 
 _LETTER = re.compile(rf"^\(?\s*([{CHOICE_LETTERS}])\s*\)?[.:]?$")
 # "answer" in any case, the letter in capitals only: "the answer is a number" chooses nothing.
@@ -36,25 +39,29 @@ def choice_letter(completion: str) -> str | None:
     return phrases[-1] if phrases else None
 
 
-def extracted_answer(problem: Problem, completion: str) -> str | None:
+def extracted_answer(problem: Problem, completion: str, answer_extraction: str = "strict") -> str | None:
     """What the completion answered, for the per-sample file (scoring reads the full text)."""
     if problem.answer_type == "choice":
         return choice_letter(completion)
-    return final_answer(completion)
+    return stated_answer(completion, answer_extraction)
 
 
-def checked_text(problem: Problem, completion: str) -> str:
+def checked_text(problem: Problem, completion: str, answer_extraction: str = "strict") -> str:
     r"""The completion as the checker should read it: e-notation spelt out where the benchmark's
-    golds are (Minerva), so `4.5e33` is compared as 4.5 x 10^33, not as 4.5 * e * 33.
+    golds are (Minerva), so `4.5e33` is compared as 4.5 x 10^33, not as 4.5 * e * 33; under lenient
+    extraction, an unboxed final answer boxed (`ghpo.eval.extraction.text_for_checker`).
 
     >>> checked_text(Problem("minerva", "0", "L?", r"4.5\times 10^{33}", expand_e_notation=True), r"\boxed{4.5e33}")
     '\\boxed{4.5\\times 10^{33}}'
+    >>> checked_text(Problem("math500", "0", "q", "12"), r"So the count is \(12\).", "lenient")
+    '$\\boxed{12}$'
     """
+    completion = text_for_checker(completion, answer_extraction)
     return expand_e_notation(completion) if problem.expand_e_notation else completion
 
 
 def score_completions(problems: list[Problem], completions: list[list[str]],
-                      checker: AnswerChecker) -> list[list[float]]:
+                      checker: AnswerChecker, answer_extraction: str = "strict") -> list[list[float]]:
     """1.0 / 0.0 per completion; `completions[i]` are the samples of `problems[i]`."""
     if len(problems) != len(completions):
         raise ValueError(f"{len(problems)} problems but {len(completions)} lists of completions")
@@ -65,7 +72,7 @@ def score_completions(problems: list[Problem], completions: list[list[str]],
             if problem.answer_type == "choice":
                 scores[i][j] = float(choice_letter(completion) == problem.gold)
             else:
-                items.append((problem.gold, checked_text(problem, completion)))
+                items.append((problem.gold, checked_text(problem, completion, answer_extraction)))
                 where.append((i, j))
     for (i, j), score in zip(where, checker.check_many(items) if items else [], strict=True):
         scores[i][j] = score
