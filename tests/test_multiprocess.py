@@ -51,13 +51,16 @@ def expected_ratio(need: float) -> float:
 CHEAP_MODES = {
     "paper": {},
     "parallel": {"ladder_mode": "parallel"},
+    "speculative_memory": {"ladder_mode": "speculative", "difficulty_memory": True, "max_steps": 8,
+                           "shuffle_dataset": True},
     # two shuffled epochs: problems change rank between visits, so the memory must be shared by both processes
     "memory_hint_first": {"difficulty_memory": True, "hint_first_generation": True, "max_steps": 8,
                           "shuffle_dataset": True},
 }
 
 
-@pytest.mark.parametrize("seed, mode", [(1, "paper"), (2, "parallel"), (3, "memory_hint_first")])
+@pytest.mark.parametrize("seed, mode", [(1, "paper"), (2, "parallel"), (3, "memory_hint_first"),
+                                        (4, "speculative_memory")])
 def test_random_hard_group_assignments_across_two_ranks_complete(tiny_model_dir, tmp_path, seed, mode):
     sys.path.insert(0, str(SCRIPT.parent))
     from multiprocess_ladder import needs_for

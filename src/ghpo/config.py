@@ -12,7 +12,7 @@ PAPER_HINT_LEAD_IN = (
 )
 HINT_UNITS = ("char", "word", "line")
 RL_TYPES = ("ghpo", "grpo")
-LADDER_MODES = ("sequential", "parallel")
+LADDER_MODES = ("sequential", "parallel", "speculative")
 
 
 @dataclass
@@ -81,7 +81,10 @@ class GHPOConfig(GRPOConfig):
         metadata={
             "help": "'sequential' (paper): one generation round per rung for the groups still failing. 'parallel': "
             "all rungs of all hard groups in one round, each group keeping its lowest solved rung — fewer sequential "
-            "rounds for more generated tokens.",
+            "rounds for more generated tokens. 'speculative': every group is sampled at every rung inside the first "
+            "generation call and keeps its lowest solved rung (bare first): the paper's exact training signal in one "
+            "round, for (1 + rungs) x the rows; with difficulty_memory only groups the memory knows as hard are "
+            "speculated (the others climb in one parallel round if they fail).",
             "choices": list(LADDER_MODES),
         },
     )
@@ -127,6 +130,9 @@ class GHPOConfig(GRPOConfig):
             raise ValueError(f"hint_ratios must be strictly increasing, got {self.hint_ratios}.")
         if self.ladder_mode not in LADDER_MODES:
             raise ValueError(f"ladder_mode must be one of {LADDER_MODES}, got {self.ladder_mode!r}.")
+        if self.hint_first_generation and self.ladder_mode == "speculative":
+            raise ValueError("hint_first_generation and ladder_mode='speculative' both decide the first generation's "
+                             "hints: use one of them.")
         if self.hint_first_generation and not self.difficulty_memory:
             raise ValueError("hint_first_generation needs difficulty_memory: true (it reuses the remembered rung).")
         if self.hint_retest_every < 1 or self.difficulty_memory_size < 1:

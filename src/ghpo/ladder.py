@@ -115,6 +115,10 @@ class LadderRecord:
     hint_tokens: int = 0  # completion tokens generated in hinted rounds (dummy groups excluded)
     prehint_correct: float = 0.0  # completions correct before any hint (prehinted groups excluded)
     num_completions: int = 0  # completions generated without a hint
+    rounds: int = 1  # generation calls this step (the first included); the same on every process
+    speculative_rows: int = 0  # rows sampled speculatively at hinted rungs in the first call
+    speculative_kept: int = 0  # of those, rows kept for training
+    generated_rows: int = 0  # every row generated this step: first call, speculated and hinted rounds
     final_ratio_per_group: list[float] = field(default_factory=list)  # 0.0 for groups never hinted
 
     def counts(self) -> dict[str, float]:
@@ -130,6 +134,11 @@ class LadderRecord:
             "hint_tokens": self.hint_tokens,
             "prehint_correct": self.prehint_correct,
             "completions": self.num_completions,
+            "speculative_rows": self.speculative_rows,
+            "speculative_kept": self.speculative_kept,
+            "generated_rows": self.generated_rows,
+            "rounds": self.rounds,
+            "processes": 1,  # summed: the number of processes, so that `rounds` (equal on all) can be averaged
             "hinted_groups": sum(1 for r in self.final_ratio_per_group if r > 0),
             "hint_ratio_sum": sum(self.final_ratio_per_group),
         }
@@ -154,6 +163,10 @@ def metrics_from_counts(counts: dict[str, float], ratios: Sequence[float]) -> di
         "ghpo/memory_hit_rate": counts["memory_hits"] / max(counts["hard_before"], 1),
         "ghpo/memory_rungs_skipped": counts["rungs_skipped"],
         "ghpo/hint_tokens": counts["hint_tokens"],
+        # Speculated rows thrown away, as a share of all rows generated this step (0 outside speculative mode).
+        "ghpo/speculative_waste": (counts["speculative_rows"] - counts["speculative_kept"])
+        / max(counts["generated_rows"], 1),
+        "ghpo/generation_rounds": counts["rounds"] / max(counts["processes"], 1),
     }
     for rung, ratio in enumerate(ratios):
         metrics[f"ghpo/hard_frac_at_{ratio:g}"] = counts[f"hard_at_rung_{rung}"] / groups

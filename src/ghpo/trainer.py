@@ -9,15 +9,20 @@ The only changes w.r.t. GRPOTrainer are:
    The hinted prompts, prompt ids, completions and sampling log-probs replace the group's rows in place, so
    everything after generation — rewards, advantages, old / reference log-probs, importance sampling and the loss —
    runs, unmodified, on the sequences the model actually produced, conditioned on the prompt it actually saw.
-3. Reward functions are wrapped so that one that raises or returns NaN costs a reward of 0 (counted), not the run.
+3. `_generate_single_turn`, with `ladder_mode="speculative"` only: the first generation call also samples the
+   hinted rungs (see `ghpo.climbs`); TRL's own code sees only the first round's rows.
+4. Reward functions are wrapped so that one that raises or returns NaN costs a reward of 0 (counted), not the run.
+5. With vLLM on a CPU (colocated engine, or a server-mode trainer without CUDA), TRL builds `ghpo.vllm_cpu`'s
+   `VLLMGeneration`, which syncs weights through vLLM's `reload_weights`: TRL's own sync cannot work there.
 
-Options make the ladder cheaper (`ladder_mode="parallel"`, `difficulty_memory`, `hint_first_generation`); the
-paper's sequential ladder is the default. Every process makes the same collective calls: the decision to climb
+Options make the ladder cheaper (`ladder_mode="parallel"` or `"speculative"`, `difficulty_memory`,
+`hint_first_generation`); the paper's sequential ladder is the default. Every process makes the same collective calls: the decision to climb
 another rung is global, and a process with fewer hard groups generates whole dummy groups (discarded) so that
 generation backends that communicate (vLLM server, DeepSpeed ZeRO-3) stay in step. When no process has a hard
 group, no extra generation happens at all.
 
-The pure logic (hard-group detection, hint text, splicing, memory) lives in `ladder`, `hints` and `memory`.
+The pure logic (hard-group detection, hint text, splicing, memory) lives in `ladder`, `hints` and `memory`; the
+three ways up the ladder in `climbs`.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from trl import GRPOTrainer
 from trl.data_utils import is_conversational
 
+from .climbs import LadderClimbs
 from .config import GHPOConfig
 from .hints import build_hinted_prompt, fit_hint, hint_prefix
 from .ladder import (
@@ -43,12 +49,12 @@ from .ladder import (
     check_whole_groups_per_process,
     group_rows,
     hard_group_mask,
-    lowest_solved_rung,
     metrics_from_counts,
     pad_with_dummy_groups,
 )
 from .memory import DifficultyMemory, problem_key
 from .safety import RewardFailureCounts, RewardMemo, guard_reward, truncated_group_mask
+from .vllm_cpu import cpu_vllm_generation, shut_down_colocated_engine
 
 MEMORY_FILE = "ghpo_difficulty_memory.json"
 # `GRPOTrainer._generate` returns this tuple in TRL 1.16; we replace the fields marked *.
@@ -57,7 +63,7 @@ GENERATE_OUTPUT_FIELDS = (
 )
 
 
-class GHPOTrainer(GRPOTrainer):
+class GHPOTrainer(LadderClimbs, GRPOTrainer):
     """GRPO whose all-fail groups are regenerated with hints from the worked solution (GHPO, arXiv 2507.10628).
 
     Takes the same arguments as `trl.GRPOTrainer`; `args` must be a `GHPOConfig`. The train dataset needs a
@@ -74,13 +80,17 @@ class GHPOTrainer(GRPOTrainer):
             and not inspect.iscoroutinefunction(f) else f
             for f in funcs
         ]
-        super().__init__(model, reward_funcs, *args, **kwargs)
+        # vLLM on a CPU box: TRL's weight sync cannot work there, so TRL builds ghpo.vllm_cpu's adapter instead.
+        with cpu_vllm_generation(kwargs.get("args", args[0] if args else None)):
+            super().__init__(model, reward_funcs, *args, **kwargs)
         if not isinstance(self.args, GHPOConfig):
             raise TypeError(f"GHPOTrainer needs a GHPOConfig, got {type(self.args).__name__}")
         self._ladder_rows: list[dict] | None = None
         self._last_ladder_record: LadderRecord | None = None
         self._original_prompts: list = []
         self._prehinted: dict[int, int] = {}
+        self._speculation: list | None = None  # plan for the next first-round call (speculative mode)
+        self._speculated: tuple | None = None  # (plan, Rollout) of the rows it generated
         self._memory = DifficultyMemory(self.args.difficulty_memory_size) if self.args.difficulty_memory else None
         names = list(self.reward_func_names)
         # Plain GRPO still logs the pre-hint metrics (all-fail fraction, accuracy) when it has the accuracy reward.
@@ -125,6 +135,8 @@ class GHPOTrainer(GRPOTrainer):
         # The originals, before hint-first mode swaps remembered hints into the first generation.
         self._original_prompts = list(prompts)
         self._prehinted = self._apply_remembered_hints(prompts) if ladder_on else {}
+        speculative = ladder_on and self.args.ladder_mode == "speculative"
+        self._speculation = self._plan_speculation(prompts) if speculative else None
         output = super()._generate(prompts)
         if len(output) != len(GENERATE_OUTPUT_FIELDS):
             raise RuntimeError(
@@ -134,6 +146,14 @@ class GHPOTrainer(GRPOTrainer):
         if not ladder_on:
             return output
         return self._run_hint_ladder(prompts, output)
+
+    def _generate_single_turn(self, prompt_ids, images, multimodal_fields, num_generations, has_tool_images=False):
+        generate = lambda ids: super(GHPOTrainer, self)._generate_single_turn(  # noqa: E731
+            ids, images, multimodal_fields, num_generations, has_tool_images)
+        plan, self._speculation = self._speculation, None  # the first call of a step only
+        if plan is None:
+            return generate(prompt_ids)
+        return self._speculate(plan, prompt_ids, images, generate)
 
     def _active_ratios(self) -> list[float]:
         # Identical on every process (same config, same global step), so all of them climb the same rungs or none.
@@ -150,7 +170,8 @@ class GHPOTrainer(GRPOTrainer):
         # In place: `prompts` is the caller's list, so TRL's rewards and completion logs see the hinted prompts.
         rollout = Rollout(prompts, list(prompt_ids), list(completion_ids), completions, logprobs)
         record = LadderRecord(num_groups=num_groups, ratios=ratios, hard_at_rung=[0] * len(ratios),
-                              solved_at_rung=[0] * len(ratios), prehinted=len(self._prehinted))
+                              solved_at_rung=[0] * len(ratios), prehinted=len(self._prehinted),
+                              generated_rows=len(rows))
 
         accuracy = self._accuracy(rows, prompts, completions, completion_ids)  # (N*G,)
         hard = hard_group_mask(accuracy, group_size)  # (N,)
@@ -159,7 +180,8 @@ class GHPOTrainer(GRPOTrainer):
         record.num_completions = len(unhinted_rows)
         pending, start = self._ladder_start(rows, completion_ids, hard, record)
         final_rung = dict(self._prehinted)  # group -> index of the rung whose completions it keeps
-        climb = self._climb_parallel if self.args.ladder_mode == "parallel" else self._climb_sequential
+        climb = {"sequential": self._climb_sequential, "parallel": self._climb_parallel,
+                 "speculative": self._climb_speculative}[self.args.ladder_mode]
         final_rung.update(climb(rows, rollout, pending, start, ratios, record))
 
         prompts[:] = rollout.prompts  # the caller's list object, now holding each row's final (hinted) prompt
@@ -196,48 +218,6 @@ class GHPOTrainer(GRPOTrainer):
         pending &= torch.tensor([rung < top for rung in start])
         record.rungs_skipped = sum(start[g] for g in range(num_groups) if pending[g] and g not in self._prehinted)
         return pending, start
-
-    def _climb_sequential(self, rows, rollout, pending, start, ratios, record) -> dict[int, int]:
-        """The paper's ladder: one generation round per rung, each for the groups still failing."""
-        final_rung = {}
-        for rung, ratio in enumerate(ratios):
-            groups = [g for g in pending.nonzero().flatten().tolist() if start[g] <= rung]
-            most_groups, any_pending = self._global_max(len(groups), int(pending.sum()))
-            if any_pending == 0:
-                break  # no process has a hard group left: no more generation anywhere
-            if most_groups == 0:
-                continue  # every pending group starts higher (difficulty memory)
-            new, accuracy = self._generate_groups(rows, groups, [ratio] * len(groups), most_groups)
-            rollout.splice(groups, new, self.num_generations)
-            solved = ~hard_group_mask(accuracy, self.num_generations)  # (len(groups),)
-            final_rung.update((group, rung) for group in groups)
-            pending[torch.tensor(groups, dtype=torch.long)[solved]] = False
-            record.hard_at_rung[rung] += len(groups)
-            record.solved_at_rung[rung] += int(solved.sum())
-            record.hint_tokens += sum(len(ids) for ids in new.completion_ids)
-        return final_rung
-
-    def _climb_parallel(self, rows, rollout, pending, start, ratios, record) -> dict[int, int]:
-        """All rungs of all hard groups in one generation round; each group keeps its lowest solved rung."""
-        groups = pending.nonzero().flatten().tolist()
-        plan = [(group, rung) for group in groups for rung in range(start[group], len(ratios))]
-        (most_entries,) = self._global_max(len(plan))
-        if most_entries == 0:
-            return {}
-        new, accuracy = self._generate_groups(rows, [g for g, _ in plan], [ratios[r] for _, r in plan], most_entries)
-        solved = (~hard_group_mask(accuracy, self.num_generations)).tolist()  # (len(plan),)
-        picks, final_rung = [], {}
-        for group in groups:
-            entries = [i for i, (g, _) in enumerate(plan) if g == group]
-            pick = entries[lowest_solved_rung([plan[i][1] for i in entries], [solved[i] for i in entries])]
-            picks.append(pick)
-            final_rung[group] = plan[pick][1]
-            record.solved_at_rung[plan[pick][1]] += solved[pick]
-        for _, rung in plan:
-            record.hard_at_rung[rung] += 1
-        record.hint_tokens += sum(len(ids) for ids in new.completion_ids)
-        rollout.splice(groups, new.select_groups(picks, self.num_generations), self.num_generations)
-        return final_rung
 
     def _generate_groups(self, rows, groups: list[int], ratios: list[float], target_groups: int):
         """Generate `groups[k]` with a hint at `ratios[k]`, padded with dummy groups to `target_groups` (the global
@@ -315,6 +295,8 @@ class GHPOTrainer(GRPOTrainer):
         distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
         world = torch.distributed.group.WORLD if distributed else None
         self.accelerator.wait_for_everyone()
+        if self.use_vllm and self.vllm_mode == "colocate":  # stop it while its process groups still exist
+            shut_down_colocated_engine(self.vllm_generation)
         self.accelerator.end_training()
         self.model_wrapped = self.model  # the DDP wrapper, and its Reducer, go...
         self.accelerator.free_memory()  # ...with the accelerator's own references to it
