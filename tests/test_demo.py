@@ -7,10 +7,11 @@ import math
 
 import pytest
 
+from ghpo.arithmetic import apply_step
 from ghpo.demo import report, stats
 from ghpo.demo.evaluate import is_correct, max_new_tokens
 from ghpo.demo.settings import QUICK, parse_settings
-from ghpo.demo.world import continuation_example, eval_rows, warmup_examples
+from ghpo.demo.world import continuation_example, curriculum_levels, eval_rows, student_examples, warmup_examples
 
 LEAD = " Hint: "
 
@@ -87,6 +88,29 @@ def test_warmup_examples_never_show_a_long_solution_written_from_scratch():
     assert 100 < sum(LEAD in e["prompt"][0]["content"] for e in examples) < 200  # about half hinted
 
 
+def test_student_examples_gold_hint_then_student_in_curriculum_order():
+    examples = student_examples(400, [1, 2, 3, 4], hinted_fraction=0.3, lead_in=LEAD, seed=0, carry_share=0.6,
+                                carry_accuracy=0.0, curriculum=0.5)
+    steps = [e["completion"][0]["content"].count("Step ") + e["prompt"][0]["content"].count("\nStep ")
+             for e in examples]
+    # the first quarter (curriculum: levels 1-2 over the first 200 / 3 examples) never writes past step 2
+    assert max(steps[:60]) <= 2 and max(steps[300:]) >= 3
+    hinted = [e for e in examples if LEAD in e["prompt"][0]["content"]]
+    assert 80 < len(hinted) < 160  # about 30 %
+    for example in hinted:  # the hint is gold: with carry_accuracy 0 every carry the *student* writes slips
+        hint = example["prompt"][0]["content"].split(LEAD, 1)[1]
+        for line in hint.splitlines():  # "Step k: a S b = r."
+            a, symbol, b, _, r = line.split(": ", 1)[1].rstrip(".").split()
+            assert apply_step(int(a), symbol, int(b)) == int(r)
+
+
+def test_curriculum_levels_widen_then_hold():
+    # 8 examples, ramp over the first 4 in 3 stretches of 4/3 examples: levels 1-2 for examples 0-1, one more
+    # level from example 2 (2 / (4/3) = 1.5), all four from example 3 (3 / (4/3) = 2.25)
+    assert [len(curriculum_levels([1, 2, 3, 4], i, 8, 0.5)) for i in range(8)] == [2, 2, 3, 4, 4, 4, 4, 4]
+    assert curriculum_levels([1, 2, 3], 0, 10, 0.0) == [1, 2, 3]  # off
+
+
 def test_eval_rows_are_deterministic_and_per_level():
     rows = eval_rows([1, 3], 5, seed=0)
     assert [r["level"] for r in rows] == [1] * 5 + [3] * 5
@@ -104,7 +128,7 @@ def test_is_correct_reads_the_last_box():
 
 
 def test_parse_settings_levels_quick_and_explicit_flags_win():
-    settings = parse_settings(["--hard_levels", "3,5-6", "--quick", "--steps", "7"])
+    settings = parse_settings(["--hard_levels", "3,5-6", "--eval_levels", "1-6", "--quick", "--steps", "7"])
     assert settings.levels("hard_levels") == [3, 5, 6]  # explicit flag kept despite --quick
     assert settings.steps == 7 and settings.eval_per_level == QUICK["eval_per_level"]
     assert settings.ratios == [0.25, 0.5, 0.75]
@@ -112,10 +136,29 @@ def test_parse_settings_levels_quick_and_explicit_flags_win():
         parse_settings(["--hint_ratios", "0.5,0.25"])
 
 
-def test_warmup_cache_key_ignores_rl_knobs():
+def test_warmup_cache_key_ignores_rl_and_evaluation_knobs():
     base = parse_settings([])
     assert parse_settings(["--steps", "999", "--seeds", "3"]).warmup_key() == base.warmup_key()
+    # evaluating other levels reuses the same base (it used to redo an identical warm-up)
+    assert parse_settings(["--eval_levels", "1-8", "--hard_levels", "7-8"]).warmup_key() == base.warmup_key()
     assert parse_settings(["--warmup_examples", "10"]).warmup_key() != base.warmup_key()
+    assert parse_settings(["--carry_accuracy", "0.3"]).warmup_key() != base.warmup_key()
+
+
+def test_world_ceiling_restores_the_first_demo_and_explicit_flags_win():
+    ceiling = parse_settings(["--world", "ceiling"])
+    assert (ceiling.hard_levels, ceiling.eval_levels, ceiling.warmup_examples, ceiling.learning_rate) == \
+        ("4-6", "1-6", 40000, 1e-4)
+    assert parse_settings(["--world", "ceiling", "--steps", "5"]).steps == 5
+    assert parse_settings(["--quick", "--check_warmup"]).check_warmup  # quick turns the check off, unless asked
+
+
+def test_settings_are_checked_before_any_work():
+    # the first demo crashed with KeyError: 3 after its warm-up when an easy level was not evaluated
+    with pytest.raises(SystemExit, match="leaves out level"):
+        parse_settings(["--easy_levels", "1-3", "--eval_levels", "1,2,4-8"])
+    with pytest.raises(SystemExit, match="probabilities"):
+        parse_settings(["--carry_accuracy", "1.5"])
 
 
 def test_level_summary_and_table_by_hand():
@@ -148,14 +191,18 @@ def test_demo_quick_end_to_end(tmp_path):
 
     output = tmp_path / "out"
     assert main(["--quick", "--output_dir", str(output), "--cache_dir", str(tmp_path / "cache")]) == 0
-    for name in ("report.md", "metrics.json", "accuracy_per_level.png", "base_hints.png", "training_curves.png"):
+    for name in ("report.md", "metrics.json", "accuracy_per_level.png", "base_hints.png", "training_curves.png",
+                 "no_hint_curves.png"):
         assert (output / name).stat().st_size > 0, name
     metrics = json.loads((output / "metrics.json").read_text())
     assert (output / "models" / "ghpo-seed0" / "config.json").exists()
-    no_hint = metrics["base_hint_table"]["0.0"]
-    easy = sum(no_hint[str(lv)] for lv in (1, 2)) / 2
-    hard = sum(no_hint[str(lv)] for lv in QUICK_HARD) / len(QUICK_HARD)
-    assert easy >= hard + 0.3, f"no mismatch in the base model: easy {easy:.2f}, hard {hard:.2f}"
+    # --quick's base is not converged (5 k examples): its accuracies are noise; check the shapes the report needs.
+    assert set(metrics["base_hint_table"]) >= {"0.0", "0.5"}
+    assert all(0 <= value <= 1 for row in metrics["base_hint_table"].values() for value in row.values())
+    for arm in ("grpo", "ghpo"):  # no-hint curves on the held-out pool: steps 0 and 2 (curve_every 2, 3 steps)
+        curve = metrics["runs"][0][arm]["curve"]
+        assert [point["step"] for point in curve] == [0, 2], arm
+        assert set(curve[0]["greedy"]) == {str(level) for level in QUICK_HARD}
     assert all(not math.isnan(row["ghpo"][0]) for row in metrics["per_level"])
     assert "What the numbers mean" in (output / "report.md").read_text()
 

@@ -1,8 +1,10 @@
-"""Greedy per-level accuracy of a model on held-out problems, without and with hints.
+"""Per-level accuracy of a model on held-out problems, without and with hints, greedy or sampled (temperature 1).
 
 With a hint, the prompt is exactly the one GHPO trains on (`ghpo.hints.hint_prefix` + `build_hinted_prompt`), and
 the completion must still end in the right `\\boxed{}`. Scoring compares the last box with the integer answer
 (`ghpo.answers.last_boxed`): for this task that is what math-verify's `accuracy_reward` decides, without its cost.
+`student_table` is what the warm-up's own student scores on the same prompts: the target a converged base matches
+when sampled.
 """
 
 from __future__ import annotations
@@ -10,7 +12,11 @@ from __future__ import annotations
 import torch
 from tqdm.auto import tqdm
 
+import random
+
 from ..answers import last_boxed
+from ..arithmetic import SOLUTION_LINE
+from ..arithmetic import parse_problem, step_outcomes, write_solution
 from ..hints import build_hinted_prompt, hint_prefix
 from .stats import per_level_accuracy
 from .world import user_prompt
@@ -41,8 +47,9 @@ def hinted_prompts(rows: list[dict], ratio: float, unit: str, lead_in: str) -> l
 
 
 @torch.no_grad()
-def generate(model, tokenizer, prompts: list, max_tokens: int, batch_size: int = 128, desc: str = "") -> list[str]:
-    """Greedy completions (text) of chat `prompts`, in batches, left-padded."""
+def generate(model, tokenizer, prompts: list, max_tokens: int, batch_size: int = 128, desc: str = "",
+             sample: bool = False) -> list[str]:
+    """Completions (text) of chat `prompts`, in batches, left-padded: greedy, or sampled at temperature 1."""
     model.eval()
     texts = []
     for start in tqdm(range(0, len(prompts), batch_size), desc=desc, leave=False, disable=not desc):
@@ -50,8 +57,8 @@ def generate(model, tokenizer, prompts: list, max_tokens: int, batch_size: int =
                  for p in prompts[start : start + batch_size]]
         batch = tokenizer(chats, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
         batch = batch.to(model.device)
-        output = model.generate(**batch, max_new_tokens=max_tokens, do_sample=False, top_p=None, top_k=None,
-                                temperature=None)
+        sampling = dict(do_sample=True, temperature=1.0) if sample else dict(do_sample=False, temperature=None)
+        output = model.generate(**batch, max_new_tokens=max_tokens, top_p=None, top_k=None, **sampling)
         texts += tokenizer.batch_decode(output[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
     return texts
 
@@ -66,27 +73,104 @@ def is_correct(completion: str, answer: str) -> bool:
     return boxed is not None and boxed.strip() == answer
 
 
-def level_accuracy(model, tokenizer, rows: list[dict], ratio: float, unit: str, lead_in: str,
-                   desc: str = "") -> dict[int, float]:
-    """{level: greedy accuracy} on `rows`, each prompt carrying `ratio` of its solution as a hint.
+def hinted_steps(row: dict, ratio: float, unit: str) -> int:
+    """How many solution steps the hint at `ratio` gives (0 without a hint)."""
+    return hint_prefix(row["solution"], ratio, unit).count("\n") if ratio else 0
 
-    Levels where the hint would be empty or the whole solution are left out of the result.
-    """
-    correct, levels = [], []
+
+def level_completions(model, tokenizer, rows: list[dict], ratio: float, unit: str, lead_in: str, desc: str = "",
+                      sample: bool = False) -> list[tuple[dict, str]]:
+    """(row, completion) for every row whose hint at `ratio` is partial, each prompt carrying that hint."""
+    pairs = []
     for level in sorted({row["level"] for row in rows}):
         subset = [row for row in rows if row["level"] == level and hint_is_partial(row["solution"], ratio, unit)]
         if not subset:  # e.g. level 1 (2 lines) at 25 %: the line cut gives nothing or everything
             continue
-        prompts = hinted_prompts(subset, ratio, unit, lead_in)
         label = f"{desc} L{level}" if desc else ""
-        completions = generate(model, tokenizer, prompts, max_new_tokens(level), desc=label)
-        correct += [is_correct(c, row["answer"]) for c, row in zip(completions, subset)]
-        levels += [level] * len(subset)
-    return per_level_accuracy(levels, correct)
+        completions = generate(model, tokenizer, hinted_prompts(subset, ratio, unit, lead_in), max_new_tokens(level),
+                               desc=label, sample=sample)
+        pairs += list(zip(subset, completions))
+    return pairs
+
+
+def accuracy_of(pairs: list[tuple[dict, str]]) -> dict[int, float]:
+    """{level: fraction of completions with the right boxed answer}."""
+    return per_level_accuracy([row["level"] for row, _ in pairs], [is_correct(c, row["answer"]) for row, c in pairs])
+
+
+def step_accuracy(pairs: list[tuple[dict, str]], first_steps: list[int] | None = None) -> dict[str, float]:
+    """Accuracy of the steps the completions write, flaky (carry / borrow) and other, with counts.
+
+    >>> row = {"problem": "Start with 7. Step 1: add 5. Step 2: subtract 3. What is the result?"}
+    >>> step_accuracy([(row, "Step 1: 7 + 5 = 2.\\nStep 2: 2 - 3 = -1.")])  # a slip, then a right step from 2
+    {'flaky': 0.0, 'other': 1.0, 'flaky_steps': 1, 'other_steps': 1}
+    """
+    counts = {True: [0, 0], False: [0, 0]}  # flaky -> [right, total]
+    for index, (row, completion) in enumerate(pairs):
+        first = first_steps[index] + 1 if first_steps else 1
+        for flaky, right in step_outcomes(row["problem"], completion, first_step=first):
+            counts[flaky][0] += right
+            counts[flaky][1] += 1
+    rate = lambda key: counts[key][0] / counts[key][1] if counts[key][1] else float("nan")  # noqa: E731
+    return {"flaky": rate(True), "other": rate(False), "flaky_steps": counts[True][1], "other_steps": counts[False][1]}
+
+
+def complete_share(pairs: list[tuple[dict, str]]) -> float:
+    """Fraction of completions that write a line for every step of their problem (right or wrong) and end in a
+    box: where this is low the model stops early (a length ceiling), whatever its arithmetic.
+
+    >>> row = {"problem": "Start with 47. Step 1: add 5. Step 2: subtract 3. What is the result?", "level": 2}
+    >>> complete_share([(row, "Step 1: 47 + 5 = 42.\\nStep 2: 42 - 3 = 39.\\nThe answer is \\\\boxed{39}."),
+    ...                 (row, "Step 1: 47 + 5 = 52.\\nThe answer is \\\\boxed{52}.")])
+    0.5
+    """
+    complete = [written_steps(c) >= set(range(1, row["level"] + 1)) and last_boxed(c) is not None
+                for row, c in pairs]
+    return sum(complete) / len(complete) if complete else float("nan")
+
+
+def written_steps(completion: str) -> set[int]:
+    """The step numbers a completion writes a `Step k: a S b = r.` line for."""
+    return {int(number) for number, *_ in SOLUTION_LINE.findall(completion)}
+
+
+def level_accuracy(model, tokenizer, rows: list[dict], ratio: float, unit: str, lead_in: str,
+                   desc: str = "", sample: bool = False) -> dict[int, float]:
+    """{level: accuracy} on `rows` (greedy, or sampled), each prompt carrying `ratio` of its solution as a hint.
+
+    Levels where the hint would be empty or the whole solution are left out of the result.
+    """
+    return accuracy_of(level_completions(model, tokenizer, rows, ratio, unit, lead_in, desc, sample))
 
 
 def hint_table(model, tokenizer, rows: list[dict], ratios: list[float], unit: str, lead_in: str,
-               desc: str = "") -> dict[float, dict[int, float]]:
+               desc: str = "", sample: bool = False) -> dict[float, dict[int, float]]:
     """{ratio: {level: accuracy}} for ratio 0 (no hint) and each ladder ratio."""
-    return {ratio: level_accuracy(model, tokenizer, rows, ratio, unit, lead_in, desc=f"{desc} hint {ratio:.0%}")
+    return {ratio: level_accuracy(model, tokenizer, rows, ratio, unit, lead_in, desc=f"{desc} hint {ratio:.0%}",
+                                  sample=sample)
             for ratio in [0.0, *ratios]}
+
+
+def student_table(rows: list[dict], ratios: list[float], unit: str, carry_accuracy: float, draws: int = 20,
+                  seed: int = 0) -> dict[float, dict[int, float]]:
+    """What the warm-up's student scores on the same prompts, `draws` attempts per problem: {ratio: {level: acc}}.
+
+    >>> rows = [{"problem": "Start with 7. Step 1: add 5. What is the result?", "answer": "12", "level": 1,
+    ...          "solution": "Step 1: 7 + 5 = 12.\\nThe answer is \\\\boxed{12}."}]
+    >>> student_table(rows, [], "line", carry_accuracy=0.0)     # one flaky step, always slipped
+    {0.0: {1: 0.0}}
+    """
+    rng, table = random.Random(seed), {}
+    for ratio in [0.0, *ratios]:
+        levels, correct = [], []
+        for row in rows:
+            if not hint_is_partial(row["solution"], ratio, unit):
+                continue
+            start, steps = parse_problem(row["problem"])
+            given = hinted_steps(row, ratio, unit)
+            for _ in range(draws):
+                _, written = write_solution(start, steps, rng, carry_accuracy, first_student_step=given + 1)
+                levels.append(row["level"])
+                correct.append(str(written) == row["answer"])
+        table[ratio] = per_level_accuracy(levels, correct)
+    return table

@@ -5,24 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, no display needed
-import matplotlib.pyplot as plt  # noqa: E402
-
-from .stats import aggregate_over_seeds, mean_interval, moving_average, paired_differences  # noqa: E402
-
-# Training curves: (log key, y-axis label, runs that have it).
-CURVES = [
-    ("reward", "mean reward of the batch\n(GHPO: after hints)", ("grpo", "ghpo")),
-    ("ghpo/prehint_accuracy", "accuracy before hints\n(the honest curve)", ("grpo", "ghpo")),
-    ("ghpo/hard_frac", "fraction of all-fail groups\n(before hints)", ("grpo", "ghpo")),
-    ("ghpo/hinted_frac", "fraction of groups hinted", ("ghpo",)),
-    ("ghpo/mean_hint_ratio", "mean hint ratio of hinted groups", ("ghpo",)),
-]
-SMOOTHING = 10  # steps in the moving average of the thick curves
-COLOURS = {"base": "tab:gray", "grpo": "tab:blue", "ghpo": "tab:orange"}
-NAMES = {"base": "base (warm-up)", "grpo": "GRPO", "ghpo": "GHPO"}
+from . import plots
+from .findings import findings_markdown
+from .stats import aggregate_over_seeds, mean_interval, paired_differences
 
 
 def fmt(mean: float, half: float | None = None) -> str:
@@ -32,6 +17,15 @@ def fmt(mean: float, half: float | None = None) -> str:
     ('62.0', '62.0 ± 4.1', '100.0 ± 0.0')
     """
     return f"{100 * mean:.1f}" if half is None else f"{100 * mean:.1f} ± {100 * half:.1f}"
+
+
+def fmt_seeds(pair: tuple[float, float], seeds: int) -> str:
+    """A (mean, half-width) pair over seeds: with its interval from 2 seeds on, the mean alone for one.
+
+    >>> fmt_seeds((0.5, 0.1), 3), fmt_seeds((0.5, 0.0), 1)
+    ('50.0 ± 10.0', '50.0')
+    """
+    return fmt(*pair) if seeds > 1 else fmt(pair[0])
 
 
 def level_summary(base: dict[int, float], grpo: list[dict], ghpo: list[dict], hard: list[int]) -> list[dict]:
@@ -75,70 +69,6 @@ def hint_table_markdown(table: dict[float, dict[int, float]], hard: list[int]) -
     return "\n".join(lines)
 
 
-def plot_levels(rows: list[dict], path: Path, seeds: int) -> None:
-    """Grouped bars: accuracy per level for base, GRPO, GHPO, with 95 % intervals over seeds."""
-    levels = [row for row in rows if row["level"] != "hard"]
-    figure, axes = plt.subplots(figsize=(8, 4.5))
-    width = 0.27
-    for offset, run in zip((-width, 0, width), ("base", "grpo", "ghpo")):
-        means = [row[run] if run == "base" else row[run][0] for row in levels]
-        errors = [0 if run == "base" else row[run][1] for row in levels]
-        xs = [i + offset for i in range(len(levels))]
-        axes.bar(xs, [100 * m for m in means], width, yerr=[100 * e for e in errors] if seeds > 1 else None,
-                 capsize=3, color=COLOURS[run], label=NAMES[run])
-    axes.set_xticks(range(len(levels)), [f"L{r['level']}{chr(10) + 'RL pool' if r['is_hard'] else ''}"
-                                          for r in levels])
-    axes.set_xlabel("level (number of arithmetic steps)")
-    axes.set_ylabel("accuracy without hints (%)")
-    axes.set_ylim(0, 105)
-    title = f"Held-out accuracy per level ({seeds} seed{'s' if seeds > 1 else ''}"
-    axes.set_title(title + (", bars: 95 % interval)" if seeds > 1 else ")"))
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-
-
-def plot_hints(table: dict[float, dict[int, float]], path: Path) -> None:
-    """Base model: accuracy per level without and with each hint ratio."""
-    figure, axes = plt.subplots(figsize=(7, 4.5))
-    for ratio, accuracy in table.items():
-        levels = sorted(accuracy)
-        label = "no hint" if ratio == 0 else f"{ratio:.0%} of the solution as hint"
-        axes.plot(levels, [100 * accuracy[lv] for lv in levels], marker="o", label=label)
-    axes.set_xlabel("level (number of arithmetic steps)")
-    axes.set_ylabel("base model accuracy (%)")
-    axes.set_ylim(-3, 103)
-    axes.set_title("Before RL: hints make the hard levels reachable")
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-
-
-def plot_curves(logs: dict[str, list[list[dict]]], path: Path) -> None:
-    """Training curves, one panel per metric: each seed thin, the mean over seeds smoothed and thick."""
-    figure, panels = plt.subplots(len(CURVES), 1, figsize=(8, 2.4 * len(CURVES)), sharex=True)
-    for panel, (key, label, runs) in zip(panels, CURVES):
-        for run in runs:
-            series = [[entry.get(key, float("nan")) for entry in log] for log in logs[run]]
-            for values in series:
-                panel.plot(range(1, len(values) + 1), values, color=COLOURS[run], alpha=0.25, linewidth=0.8)
-            steps = min(len(values) for values in series)
-            mean = [sum(values[i] for values in series) / len(series) for i in range(steps)]
-            smooth = moving_average(mean, SMOOTHING)
-            panel.plot(range(1, steps + 1), smooth, color=COLOURS[run], linewidth=2, label=NAMES[run])
-        panel.set_ylabel(label, fontsize=8)
-        panel.legend(fontsize=8, loc="best")
-        panel.grid(alpha=0.3)
-    panels[-1].set_xlabel("RL step")
-    panels[0].set_title(f"RL on the hard levels\nthin: each seed; thick: mean over seeds, {SMOOTHING}-step moving "
-                        "average", fontsize=10)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-
-
 def write_metrics(path: Path, metrics: dict) -> None:
     path.write_text(json.dumps(metrics, indent=2, default=str))
 
@@ -169,7 +99,7 @@ def verdict(diff_mean: float, diff_half: float, seeds: int) -> str:
     return f"GHPO and GRPO are not distinguishable on the RL-pool levels: {points} ({interval}, which includes 0)."
 
 
-def interpretation(rows: list[dict], base_table: dict, runs: list[dict], settings) -> str:
+def interpretation(rows: list[dict], base_table: dict, runs: list[dict], settings, base_extra: dict) -> str:
     """The report's 'what the numbers mean' paragraph, written from the numbers (nothing hard-coded)."""
     easy, hard = settings.levels("easy_levels"), settings.levels("hard_levels")
     no_hint, middle = base_table[0.0], base_table[settings.ratios[len(settings.ratios) // 2]]
@@ -192,11 +122,15 @@ def interpretation(rows: list[dict], base_table: dict, runs: list[dict], setting
         f"averaged {prehint:.0f} %: the reward curve overstates what the model can do alone; the pre-hint curve "
         "and the held-out table are the honest measures.",
         f"**Result.** {verdict(*hard_row['ghpo_minus_grpo'], settings.seeds)} On the RL-pool levels the base "
-        f"model scores {100 * hard_row['base']:.1f} %, GRPO {fmt(*hard_row['grpo'])} % and GHPO "
-        f"{fmt(*hard_row['ghpo'])} %.",
-        transfer_sentence(base_table, runs, settings),
-        retention_sentence(rows, settings),
+        f"model scores {100 * hard_row['base']:.1f} %, GRPO {fmt_seeds(hard_row['grpo'], settings.seeds)} % and "
+        f"GHPO {fmt_seeds(hard_row['ghpo'], settings.seeds)} %.",
     ]
+    if base_extra:  # the misconception world
+        hard_diff = hard_row["ghpo_minus_grpo"]
+        won = settings.seeds > 1 and hard_diff[0] - hard_diff[1] > 0 or settings.seeds == 1 and hard_diff[0] > 0
+        text.append(findings_markdown(runs, base_extra, settings, won))
+    else:
+        text += [transfer_sentence(base_table, runs, settings), retention_sentence(rows, settings)]
     return "\n\n".join(text)
 
 
@@ -241,8 +175,22 @@ def settings_markdown(settings) -> str:
     return "\n".join(lines)
 
 
+def base_markdown(base_table: dict, base_extra: dict, hard: list[int]) -> str:
+    """The base model's tables: greedy; in the misconception world also sampled, the student's, and its steps."""
+    text = f"Greedy:\n\n{hint_table_markdown(base_table, hard)}"
+    if not base_extra:
+        return text
+    steps = base_extra["steps"]
+    return (f"{text}\n\nSampled (temperature 1, one sample per problem, as RL samples):\n\n"
+            f"{hint_table_markdown(base_extra['sampled'], hard)}\n\nThe warm-up's own student on the same prompts "
+            f"(what a base that learnt its world exactly scores sampled):\n\n"
+            f"{hint_table_markdown(base_extra['student'], hard)}\n\nSampled steps of the base's bare completions "
+            f"(all levels): carries {fmt(steps['flaky'])} % right ({steps['flaky_steps']} carries), other steps "
+            f"{fmt(steps['other'])} % ({steps['other_steps']}).")
+
+
 def report_markdown(settings, warmup: dict, base_table: dict, table: str, text: str, seconds: float,
-                    runs: list[dict]) -> str:
+                    runs: list[dict], base_extra: dict) -> str:
     hard = settings.levels("hard_levels")
     grpo_min = sum(r["grpo"]["seconds"] for r in runs) / 60
     ghpo_min = sum(r["ghpo"]["seconds"] for r in runs) / 60
@@ -263,13 +211,17 @@ RL: GRPO {grpo_min:.1f} min, GHPO {ghpo_min:.1f} min over {settings.seeds} seed(
 
 {text}
 
-## Before RL: the base model with and without hints (greedy, % correct; * = RL pool)
+## Before RL: the base model with and without hints (% correct; * = RL pool)
 
-{hint_table_markdown(base_table, hard)}
+{base_markdown(base_table, base_extra, hard)}
 
 ![hints](base_hints.png)
 
-## Training curves
+## Learning without hints (held-out, during RL)
+
+{"![no-hint curves](no_hint_curves.png)" if runs[0]["grpo"]["curve"] else "(curves off: --curve_every 0)"}
+
+## Training curves (the runs' own batches; GHPO's reward is measured with hints)
 
 ![training](training_curves.png)
 
@@ -282,24 +234,32 @@ Base model: Qwen2, {warmup['parameters'] / 1e3:.0f} k parameters, warm-up on {wa
 """
 
 
-def write_all(settings, output: Path, warmup: dict, base_table: dict, runs: list[dict], seconds: float) -> dict:
+def write_all(settings, output: Path, warmup: dict, base_table: dict, runs: list[dict], seconds: float,
+              base_extra: dict | None = None) -> dict:
     """Write plots, report.md and metrics.json; returns the metrics (with the printed table)."""
+    base_extra = base_extra or {}
     hard = settings.levels("hard_levels")
     grpo = [r["grpo"]["accuracy"] for r in runs]
     ghpo = [r["ghpo"]["accuracy"] for r in runs]
     rows = level_summary(base_table[0.0], grpo, ghpo, hard)
     table = summary_table(rows, settings.seeds)
-    plot_levels(rows, output / "accuracy_per_level.png", settings.seeds)
-    plot_hints(base_table, output / "base_hints.png")
-    plot_curves({"grpo": [r["grpo"]["log"] for r in runs], "ghpo": [r["ghpo"]["log"] for r in runs]},
-                output / "training_curves.png")
-    text = interpretation(rows, base_table, runs, settings)
-    (output / "report.md").write_text(report_markdown(settings, warmup, base_table, table, text, seconds, runs))
+    names = ["accuracy_per_level.png", "base_hints.png", "training_curves.png"]
+    plots.plot_levels(rows, output / names[0], settings.seeds)
+    plots.plot_hints(base_table, output / names[1])
+    plots.plot_curves({arm: [r[arm]["log"] for r in runs] for arm in ("grpo", "ghpo")}, output / names[2])
+    if runs[0]["grpo"]["curve"]:
+        names.append("no_hint_curves.png")
+        plots.plot_no_hint_curves({arm: [r[arm]["curve"] for r in runs] for arm in ("grpo", "ghpo")}, hard,
+                                  output / names[-1], settings.reach_accuracy)
+    text = interpretation(rows, base_table, runs, settings, base_extra)
+    (output / "report.md").write_text(report_markdown(settings, warmup, base_table, table, text, seconds, runs,
+                                                      base_extra))
     metrics = {
         "settings": settings.to_dict(), "seconds": round(seconds, 1), "warmup": warmup,
         "base_hint_table": {str(ratio): acc for ratio, acc in base_table.items()},
-        "per_level": rows, "runs": runs, "table": table,
-        "plots": ["accuracy_per_level.png", "base_hints.png", "training_curves.png"],
+        "base_extra": {key: ({str(k): v for k, v in value.items()} if key in ("sampled", "student") else value)
+                       for key, value in base_extra.items()},
+        "per_level": rows, "runs": runs, "table": table, "plots": names,
     }
     write_metrics(output / "metrics.json", metrics)
     return metrics

@@ -52,7 +52,8 @@ def rl_config(settings: DemoSettings, rl_type: str, seed: int, output_dir: Path)
     )
 
 
-def train_rl(settings: DemoSettings, base_dir: Path, dataset, rl_type: str, seed: int, output_dir: Path) -> dict:
+def train_rl(settings: DemoSettings, base_dir: Path, dataset, rl_type: str, seed: int, output_dir: Path,
+             callbacks: list | None = None) -> dict:
     """Train one run; returns {"log": per-step log dicts, "seconds": wall time, "model_dir": str}."""
     set_seed(seed)
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
@@ -63,6 +64,7 @@ def train_rl(settings: DemoSettings, base_dir: Path, dataset, rl_type: str, seed
         reward_funcs=[accuracy_reward],
         args=rl_config(settings, rl_type, seed, output_dir),
         train_dataset=dataset,
+        callbacks=callbacks,
     )
     seconds = train_and_save(trainer, tokenizer, output_dir)
     log = [entry for entry in trainer.state.log_history if "reward" in entry]

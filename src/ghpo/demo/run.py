@@ -11,13 +11,15 @@ import torch
 from transformers import set_seed
 
 from . import report
-from .evaluate import hint_table, level_accuracy
+from .curves import NoHintCurve, measure_no_hint
+from .findings import CARRY_TOLERANCE, MIN_OTHER_STEPS
+from .evaluate import accuracy_of, complete_share, hint_table, level_accuracy, level_completions, step_accuracy, student_table
 from .rl import train_rl
 from .settings import DemoSettings
 from .warmup import cached_base, load_base, warm_up
-from .world import eval_rows, rl_dataset
+from .world import CURVE_SEED_OFFSET, eval_rows, rl_dataset
 
-WARMUP_MINUTES_HINT = "about 7 minutes on one CPU core"
+WARMUP_EXAMPLES_PER_MINUTE = 4000  # measured: 50 000 examples at hidden 96 in 12.5 min on 2 cores (hidden 64: faster)
 
 
 def stage(number: int, title: str) -> None:
@@ -25,24 +27,31 @@ def stage(number: int, title: str) -> None:
 
 
 def build_world(settings: DemoSettings):
-    stage(1, "world: chained arithmetic, level = number of steps")
-    evaluation = eval_rows(settings.levels("eval_levels"), settings.eval_per_level, settings.task_seed)
-    pool = rl_dataset(settings.levels("hard_levels"), settings.rl_per_level, settings.task_seed)
+    stage(1, f"world ({settings.world}): chained arithmetic, level = number of steps")
+    share = settings.carry_share if settings.world == "misconception" else None
+    evaluation = eval_rows(settings.levels("eval_levels"), settings.eval_per_level, settings.task_seed, share)
+    pool = rl_dataset(settings.levels("hard_levels"), settings.rl_per_level, settings.task_seed, share)
     example = next(row for row in evaluation if row["level"] == 2)
     print(f"  example (level 2): {example['problem']}\n  " + example["solution"].replace("\n", "\n  "))
-    print(f"  easy (warm-up) levels {settings.easy_levels}, RL pool levels {settings.hard_levels} "
+    warmup = (f"warm-up levels {settings.warmup_levels} (a student who gets a carry right "
+              f"{settings.carry_accuracy:.0%} of the time)" if settings.world == "misconception"
+              else f"easy (warm-up) levels {settings.easy_levels}")
+    print(f"  {warmup}, RL pool levels {settings.hard_levels} "
           f"({len(pool)} problems), evaluation levels {settings.eval_levels} ({settings.eval_per_level} each)")
     return evaluation, pool
 
 
 def get_base(settings: DemoSettings) -> tuple[Path, dict]:
-    stage(2, "warm-up: tiny Qwen2 + SFT on the easy levels and hinted continuations")
+    shown = "every level, written by the carry-forgetting student" if settings.world == "misconception" else \
+        "the easy levels"
+    stage(2, f"warm-up: tiny Qwen2 + SFT on {shown}, and hinted continuations")
     folder = cached_base(settings)
     if folder is not None:
         summary = json.loads((folder / "warmup.json").read_text())
         print(f"  cached: {folder} (warm-up took {summary['seconds'] / 60:.1f} min when it ran) - skipping")
         return folder, {**summary, "cached": True}
-    print(f"  no cached base model for these settings: warming up now, {WARMUP_MINUTES_HINT} "
+    minutes = settings.warmup_examples * settings.warmup_epochs / WARMUP_EXAMPLES_PER_MINUTE
+    print(f"  no cached base model for these settings: warming up now, up to ~{minutes:.0f} min on 2 CPU cores "
           f"(cached in {settings.warmup_dir()}, later runs skip this)")
     shutil.rmtree(settings.warmup_dir(), ignore_errors=True)  # an interrupted earlier attempt
     folder, summary = warm_up(settings)
@@ -51,38 +60,81 @@ def get_base(settings: DemoSettings) -> tuple[Path, dict]:
     return folder, {**summary, "cached": False}
 
 
-def measure_base(settings: DemoSettings, folder: Path, evaluation: list[dict]) -> dict:
-    stage(3, "base model: per-level accuracy without and with hints (greedy)")
+def measure_base(settings: DemoSettings, folder: Path, evaluation: list[dict]) -> tuple[dict, dict]:
+    """(greedy hint table, extras): the extras hold, in the misconception world, the sampled table, the student's
+    own table and the sampled accuracy of flaky and other steps."""
+    stage(3, "base model: per-level accuracy without and with hints")
     model, tokenizer, _ = load_base(folder, settings)
-    table = hint_table(model, tokenizer, evaluation, settings.ratios, settings.hint_unit, settings.hint_lead_in,
-                       desc="base")
-    print(report.hint_table_markdown(table, settings.levels("hard_levels")))
-    easy, hard = settings.levels("easy_levels"), settings.levels("hard_levels")
+    ratios, unit, lead_in, hard = settings.ratios, settings.hint_unit, settings.hint_lead_in, settings.levels("hard_levels")
+    table = hint_table(model, tokenizer, evaluation, ratios, unit, lead_in, desc="base")
+    print("  greedy:\n" + report.hint_table_markdown(table, hard))
+    easy = settings.levels("easy_levels")
     no_hint = table[0.0]
     print(f"  mismatch: easy levels {report.fmt(sum(no_hint[lv] for lv in easy) / len(easy))} % vs "
-          f"RL-pool levels {report.fmt(sum(no_hint[lv] for lv in hard) / len(hard))} % without hints")
-    return table
+          f"RL-pool levels {report.fmt(sum(no_hint[lv] for lv in hard) / len(hard))} % without hints (greedy)")
+    if settings.world != "misconception":
+        return table, {}
+    set_seed(settings.task_seed)
+    sampled, steps, steps_pool = {}, {}, {}
+    for ratio in [0.0, *ratios]:
+        pairs = level_completions(model, tokenizer, evaluation, ratio, unit, lead_in, f"base sampled {ratio:.0%}",
+                                  sample=True)
+        sampled[ratio] = accuracy_of(pairs)
+        if ratio == 0.0:
+            steps, pool_pairs = step_accuracy(pairs), [pair for pair in pairs if pair[0]["level"] in hard]
+            steps_pool = {**step_accuracy(pool_pairs), "complete": complete_share(pool_pairs)}
+    student = student_table(evaluation, ratios, unit, settings.carry_accuracy, seed=settings.task_seed)
+    print("  sampled (temperature 1, one sample per problem):\n" + report.hint_table_markdown(sampled, hard))
+    print("  the warm-up's student on the same prompts (what a converged base scores sampled):\n"
+          + report.hint_table_markdown(student, hard))
+    print(f"  sampled steps: carries {report.fmt(steps['flaky'])} % right of {steps['flaky_steps']} "
+          f"(student: {report.fmt(settings.carry_accuracy)} %), other {report.fmt(steps['other'])} % of "
+          f"{steps['other_steps']}")
+    check_converged(settings, steps)
+    return table, {"sampled": sampled, "student": student, "steps": steps, "steps_pool": steps_pool}
 
 
-def run_seed(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], seed: int) -> dict:
-    """GRPO then GHPO for one seed; each evaluated per level without hints."""
+def check_converged(settings: DemoSettings, steps: dict) -> None:
+    """Stop before RL, saying what to change, when the base did not learn its world."""
+    off = abs(steps["flaky"] - settings.carry_accuracy) > CARRY_TOLERANCE or not steps["other"] >= MIN_OTHER_STEPS
+    if not off or not settings.check_warmup:
+        return
+    raise SystemExit(
+        f"the warm-up did not converge: sampled flaky steps {report.fmt(steps['flaky'])} % right (the student's "
+        f"{report.fmt(settings.carry_accuracy)} % ± {100 * CARRY_TOLERANCE:.0f}), other steps "
+        f"{report.fmt(steps['other'])} % (needs >= {100 * MIN_OTHER_STEPS:.0f} %). "
+        "RL on such a base measures its unfinished warm-up, not GHPO. Give it more to learn from: --warmup_epochs 2, "
+        "more --warmup_examples or a wider model (--hidden_size 96); or --no-check_warmup to go on anyway. The base "
+        f"stays cached in {settings.warmup_dir()} (delete it to redo the same warm-up).")
+
+
+def run_seed(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], curve_rows: list[dict],
+             seed: int) -> dict:
+    """GRPO then GHPO for one seed; each evaluated per level without hints (and, for the diagnostics, the pool with
+    the ladder's first hint and, sampled, the pool's flaky steps)."""
     results = {}
     hard_rows = [row for row in evaluation if row["level"] in settings.levels("hard_levels")]
+    unit, lead_in = settings.hint_unit, settings.hint_lead_in
     for rl_type in ("grpo", "ghpo"):
         out = Path(settings.output_dir) / "models" / f"{rl_type}-seed{seed}"
         print(f"  seed {seed}: training {rl_type.upper()} for {settings.steps} steps", flush=True)
-        run = train_rl(settings, folder, pool, rl_type, seed, out)
-        accuracy = level_accuracy(run["model"], run["tokenizer"], evaluation, 0.0, settings.hint_unit,
-                                  settings.hint_lead_in, desc=f"{rl_type} eval")
+        curve = NoHintCurve(curve_rows, settings.curve_every, unit, lead_in, seed) if curve_rows else None
+        run = train_rl(settings, folder, pool, rl_type, seed, out, callbacks=[curve] if curve else None)
+        model, tokenizer = run["model"], run["tokenizer"]
+        accuracy = level_accuracy(model, tokenizer, evaluation, 0.0, unit, lead_in, desc=f"{rl_type} eval")
         # Diagnostic: did the run learn *with* the ladder's first hint, and did that carry over to no hint?
-        hinted = level_accuracy(run["model"], run["tokenizer"], hard_rows, settings.ratios[0], settings.hint_unit,
-                                settings.hint_lead_in, desc=f"{rl_type} eval, hint {settings.ratios[0]:.0%}")
+        hinted = level_accuracy(model, tokenizer, hard_rows, settings.ratios[0], unit, lead_in,
+                                desc=f"{rl_type} eval, hint {settings.ratios[0]:.0%}")
+        after = measure_no_hint(model, tokenizer, hard_rows, unit, lead_in, seed) if settings.world == "misconception" \
+            else {}
         print(f"  seed {seed} {rl_type.upper()}: {run['seconds'] / 60:.1f} min; accuracy per level: "
               + ", ".join(f"L{lv} {report.fmt(acc)}" for lv, acc in accuracy.items())
               + f"; RL pool with a {settings.ratios[0]:.0%} hint: "
-              + ", ".join(f"L{lv} {report.fmt(acc)}" for lv, acc in hinted.items()), flush=True)
+              + ", ".join(f"L{lv} {report.fmt(acc)}" for lv, acc in hinted.items())
+              + (f"; sampled flaky steps {report.fmt(after['flaky'])} % right" if after else ""), flush=True)
         results[rl_type] = {"accuracy": accuracy, "accuracy_first_rung": hinted, "log": run["log"],
-                            "seconds": run["seconds"], "model_dir": run["model_dir"]}
+                            "seconds": run["seconds"], "model_dir": run["model_dir"],
+                            "curve": curve.points if curve else [], "pool_sampled": after}
     return results
 
 
@@ -91,7 +143,10 @@ def train_all(settings: DemoSettings, folder: Path, pool, evaluation: list[dict]
     group = settings.num_generations
     print(f"  batch: {settings.prompts_per_step} problems x G={group}, lr {settings.learning_rate}, "
           f"temperature {settings.temperature}, GHPO ladder {settings.ratios} ({settings.hint_unit} cut)")
-    return [run_seed(settings, folder, pool, evaluation, seed) for seed in range(settings.seeds)]
+    share = settings.carry_share if settings.world == "misconception" else None
+    curve_rows = eval_rows(settings.levels("hard_levels"), settings.curve_per_level, settings.task_seed, share,
+                           offset=CURVE_SEED_OFFSET) if settings.curve_every > 0 else []
+    return [run_seed(settings, folder, pool, evaluation, curve_rows, seed) for seed in range(settings.seeds)]
 
 
 def run_demo(settings: DemoSettings) -> dict:
@@ -103,13 +158,14 @@ def run_demo(settings: DemoSettings) -> dict:
     output.mkdir(parents=True, exist_ok=True)
     evaluation, pool = build_world(settings)
     folder, warmup_summary = get_base(settings)
-    base_table = measure_base(settings, folder, evaluation)
+    base_table, base_extra = measure_base(settings, folder, evaluation)
     if settings.base_only:
         print(f"\n--base_only: stopping before RL ({(time.time() - started) / 60:.1f} min)")
-        return {"base": base_table}
+        return {"base": base_table, **base_extra}
     runs = train_all(settings, folder, pool, evaluation)
     stage(5, "report")
-    metrics = report.write_all(settings, output, warmup_summary, base_table, runs, time.time() - started)
+    metrics = report.write_all(settings, output, warmup_summary, base_table, runs, time.time() - started,
+                               base_extra)
     print(f"\n{metrics['table']}\n\n  wrote {output / 'report.md'}, {output / 'metrics.json'}, "
           f"{', '.join(metrics['plots'])}; models in {output / 'models'}")
     print(f"  total {(time.time() - started) / 60:.1f} min")

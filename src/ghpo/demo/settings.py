@@ -44,23 +44,41 @@ class DemoSettings:
                         "continuations, levels 1-5, 3 RL steps. Shows the mismatch, not the result. Explicit "
                         "flags win.")
     base_only: bool = _knob(False, "Stop after measuring the base model (warm-up + hint table): for calibration.")
+    check_warmup: bool = _knob(True, "Stop before RL when the base model did not learn its world (misconception "
+                               "world: sampled carries right within 8 points of --carry_accuracy, other steps "
+                               ">= 80 % right), with what to change (--no-check_warmup: go on anyway).")
     # --- the task (ghpo.arithmetic: level = number of steps) ---
-    easy_levels: str = _knob("1-2", "Levels the warm-up shows as full worked solutions (the model's 'capacity').")
-    hard_levels: str = _knob("4-6", "Levels of the RL pool: beyond the warm-up, where GRPO sees mostly all-fail "
-                             "groups.")
-    eval_levels: str = _knob("1-6", "Levels evaluated before and after RL (no hints).")
+    world: str = _knob("misconception", "misconception: the warm-up shows every level, written by a student who "
+                       "forgets a carry / borrow most of the time, so long chains fail by compounding slips that RL "
+                       "can fix; ceiling: the first demo's world (easy levels in full, at most 2 steps after a "
+                       "hint), whose length ceiling no hint teaches past. Picks that world's defaults for the "
+                       "level, warm-up and RL knobs not given explicitly.", choices=["misconception", "ceiling"])
+    carry_share: float = _knob(0.6, "misconception world: how often the generator asks for a carry step (the only "
+                               "flaky kind; none is possible from a round value, so the share of carries is lower: "
+                               "about 0.46 for 0.6). The other steps neither carry nor borrow.")
+    carry_accuracy: float = _knob(0.2, "misconception world: probability that the warm-up's student gets a flaky "
+                                  "step right (else it forgets the carry / borrow). The base model learns it.")
+    easy_levels: str = _knob("1-2", "Levels called 'easy' in the report (ceiling world: also the levels the warm-up "
+                             "shows as full worked solutions, the model's 'capacity').")
+    hard_levels: str = _knob("5-7", "Levels of the RL pool, where GRPO sees mostly all-fail groups.")
+    eval_levels: str = _knob("1-8", "Levels evaluated before and after RL (no hints).")
+    warmup_levels: str = _knob("1-8", "Levels of the warm-up's problems (misconception world: full solutions and "
+                               "continuations of all of them; ceiling world: continuations up to the highest).")
     eval_per_level: int = _knob(100, "Held-out problems per level and evaluation (100 give about ±9 points at 50 %).")
     rl_per_level: int = _knob(200, "Problems per hard level in the RL pool.")
     task_seed: int = _knob(0, "Seed of the task generator (warm-up, RL pool and evaluation sets are independent "
                            "draws).")
     # --- the base model ---
-    hidden_size: int = _knob(64, "Width of the tiny Qwen2 model.")
+    hidden_size: int = _knob(96, "Width of the tiny Qwen2 model.")
     num_layers: int = _knob(4, "Transformer layers of the tiny model.")
     num_heads: int = _knob(4, "Attention heads of the tiny model.")
     vocab_size: int = _knob(400, "Size of the locally trained byte-level BPE (digits are always one token each).")
     # --- warm-up SFT (TRL SFTTrainer) ---
-    warmup_examples: int = _knob(40000, "Warm-up examples (each seen once).")
-    warmup_hinted_fraction: float = _knob(0.5, "Fraction of warm-up examples that continue from a solution prefix "
+    warmup_examples: int = _knob(50000, "Warm-up examples (each seen once per epoch).")
+    warmup_epochs: int = _knob(1, "Passes over the warm-up examples.")
+    warmup_curriculum: float = _knob(0.5, "misconception world: over this first fraction of the warm-up the levels "
+                                     "widen from 1-2 to all (short chains first), in order; 0: all levels shuffled.")
+    warmup_hinted_fraction: float = _knob(0.3, "Fraction of warm-up examples that continue from a solution prefix "
                                           "given in the prompt (teaches the model to read a hint and go on).")
     warmup_stretch_fraction: float = _knob(0.0, "Fraction of full (unhinted) warm-up solutions taken one level past "
                                            "the easy levels: a soft edge instead of a hard length ceiling.")
@@ -68,11 +86,17 @@ class DemoSettings:
     warmup_lr: float = _knob(4e-3, "Warm-up learning rate (cosine schedule).")
     warmup_batch_size: int = _knob(32, "Warm-up batch size.")
     # --- RL (same for GRPO and GHPO) ---
-    steps: int = _knob(60, "RL optimizer steps per run.")
+    steps: int = _knob(100, "RL optimizer steps per run.")
     prompts_per_step: int = _knob(8, "Problems per RL step (each sampled num_generations times).")
     num_generations: int = _knob(8, "G: completions per problem (the group).")
     learning_rate: float = _knob(1e-4, "RL learning rate (constant).")
     temperature: float = _knob(1.0, "Sampling temperature during RL.")
+    curve_every: int = _knob(10, "Every N RL steps, measure no-hint accuracy on a fixed held-out set of RL-pool "
+                             "problems (greedy and sampled) and the sampled flaky-step accuracy: the learning curves "
+                             "(0: off).")
+    curve_per_level: int = _knob(40, "Held-out problems per RL-pool level in the learning-curve set.")
+    reach_accuracy: float = _knob(0.5, "The report gives, per run, the first curve step at which the held-out "
+                                  "no-hint pool accuracy (greedy) reaches this.")
     beta: float = _knob(0.0, "KL coefficient towards the base model (0: no reference model, TRL's default).")
     hint_ratios: str = _knob("0.25,0.5,0.75", "GHPO's hint ladder: fractions of the worked solution, tried in order.")
     hint_unit: str = _knob("line", "How hints are cut: line (whole solution steps), word or char (the paper's).",
@@ -101,10 +125,11 @@ class DemoSettings:
 
     def warmup_key(self) -> str:
         """Hash of everything that changes the warmed-up base model (not the RL or evaluation knobs)."""
-        names = ["easy_levels", "hard_levels", "eval_levels", "task_seed", "hidden_size", "num_layers", "num_heads",
-                 "vocab_size", "warmup_examples", "warmup_hinted_fraction", "warmup_stretch_fraction",
-                 "warmup_max_remaining", "warmup_lr",
-                 "warmup_batch_size", "hint_lead_in", "bf16"]
+        names = ["world", "warmup_levels", "task_seed", "hidden_size", "num_layers", "num_heads", "vocab_size",
+                 "warmup_examples", "warmup_epochs", "warmup_hinted_fraction", "warmup_lr", "warmup_batch_size",
+                 "hint_lead_in", "bf16"]
+        names += (["carry_share", "carry_accuracy", "warmup_curriculum"] if self.world == "misconception" else
+                  ["easy_levels", "warmup_stretch_fraction", "warmup_max_remaining"])
         payload = json.dumps({name: getattr(self, name) for name in names}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
@@ -119,23 +144,29 @@ class DemoSettings:
 # --quick: small enough for a test (~2 min on 2 cores, warm-up included); only fields not given explicitly change.
 # Its warm-up shows full easy solutions only (no hinted continuations, whose long prompts cost most of the time), so
 # --quick measures the mismatch but its hints do not help: it is a smoke test, not the result.
-QUICK = dict(eval_levels="1-5", hard_levels="4-5", eval_per_level=30, rl_per_level=16, warmup_examples=10000,
-             warmup_hinted_fraction=0.0, warmup_batch_size=8, steps=3, prompts_per_step=4, num_generations=4)
+QUICK = dict(eval_levels="1-5", hard_levels="4-5", warmup_levels="1-5", eval_per_level=30, rl_per_level=16,
+             warmup_examples=5000, warmup_hinted_fraction=0.0, warmup_batch_size=8, steps=3, prompts_per_step=4,
+             num_generations=4, curve_every=2, curve_per_level=8, check_warmup=False, hidden_size=64)
+
+# --world ceiling: the first demo's world and recipe, kept reachable for the README's comparison.
+CEILING = dict(hard_levels="4-6", eval_levels="1-6", warmup_levels="1-6", warmup_hinted_fraction=0.5, steps=60,
+               warmup_examples=40000, hidden_size=64, learning_rate=1e-4)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ghpo demo",
         description="GRPO vs GHPO on a toy task, on CPU, with nothing to download: build a chained-arithmetic task "
-        "and a tiny model, warm it up on the easy levels (cached), train GRPO and GHPO on the hard levels from the "
-        "same base, evaluate per level and write report.md, plots and metrics.json. The first run spends ~7 min "
-        "(one CPU core) on the warm-up and caches it; later runs take ~3 min per seed.",
+        "and a tiny model, warm it up (cached), train GRPO and GHPO on the hard levels from the same base, follow "
+        "their no-hint accuracy on a held-out set during RL, evaluate per level and write report.md, plots and "
+        "metrics.json. The first run spends ~12 min (2 CPU cores) on the warm-up and caches it; each seed then "
+        "takes ~10 min. --world ceiling runs the first demo's world.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     for spec in fields(DemoSettings):
         flag, help_text = f"--{spec.name}", spec.metadata["help"].replace("%", "%%")  # argparse formats help with %
         if spec.type in ("bool", bool):
-            parser.add_argument(flag, action="store_true", help=help_text)
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=spec.default, help=help_text)
             continue
         kind = {"int": int, "float": float}.get(spec.type if isinstance(spec.type, str) else spec.type.__name__, str)
         parser.add_argument(flag, type=kind, default=spec.default, help=help_text, choices=spec.metadata.get("choices"))
@@ -146,9 +177,10 @@ def parse_settings(argv: list[str]) -> DemoSettings:
     parser = build_parser()
     namespace = parser.parse_args(argv)
     values = vars(namespace)
-    if values["quick"]:
-        given = {arg.split("=")[0].lstrip("-") for arg in argv if arg.startswith("--")}
-        values.update({k: v for k, v in QUICK.items() if k not in given})
+    given = {arg.split("=")[0].lstrip("-").removeprefix("no-") for arg in argv if arg.startswith("--")}
+    presets = ([CEILING] if values["world"] == "ceiling" else []) + ([QUICK] if values["quick"] else [])
+    for preset in presets:  # explicit flags always win
+        values.update({k: v for k, v in preset.items() if k not in given})
     settings = DemoSettings(**values)
     settings.argv = list(argv)  # for the report's "Command:" line; not a knob
     validate(settings)
@@ -157,9 +189,15 @@ def parse_settings(argv: list[str]) -> DemoSettings:
 
 def validate(settings: DemoSettings) -> None:
     """Fail before any work on settings that cannot run."""
-    easy, hard = settings.levels("easy_levels"), settings.levels("hard_levels")
-    if min(easy + hard) < 1:
+    easy, hard, evaluated = (settings.levels(name) for name in ("easy_levels", "hard_levels", "eval_levels"))
+    if min(easy + hard + evaluated + settings.levels("warmup_levels")) < 1:
         raise SystemExit("levels start at 1 (level = number of steps)")
+    missing = sorted(set(easy + hard) - set(evaluated))
+    if missing:  # the report compares easy and RL-pool levels before and after RL: they must be evaluated
+        raise SystemExit(f"--eval_levels {settings.eval_levels} leaves out level(s) {missing} of --easy_levels "
+                         f"{settings.easy_levels} / --hard_levels {settings.hard_levels}: evaluate them too")
+    if not 0 <= settings.carry_share <= 1 or not 0 <= settings.carry_accuracy <= 1:
+        raise SystemExit("--carry_share and --carry_accuracy are probabilities in [0, 1]")
     ratios = settings.ratios
     if not ratios or any(not 0 < r <= 1 for r in ratios) or ratios != sorted(set(ratios)):
         raise SystemExit(f"--hint_ratios must be increasing fractions in (0, 1], got {settings.hint_ratios!r}")

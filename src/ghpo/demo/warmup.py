@@ -14,7 +14,7 @@ from trl import SFTConfig, SFTTrainer
 
 from ..tiny import build_model, build_tokenizer
 from .settings import DemoSettings
-from .world import tokenizer_corpus, warmup_examples
+from .world import student_examples, tokenizer_corpus, warmup_examples
 
 DONE_FILE = "warmup.json"  # written last: a folder without it is an interrupted warm-up and is redone
 
@@ -52,7 +52,7 @@ def sft_config(settings: DemoSettings, output_dir: Path) -> SFTConfig:
     return SFTConfig(
         output_dir=str(output_dir),
         per_device_train_batch_size=settings.warmup_batch_size,
-        num_train_epochs=1,
+        num_train_epochs=settings.warmup_epochs,
         learning_rate=settings.warmup_lr,
         lr_scheduler_type="cosine",
         warmup_steps=0.05,
@@ -66,17 +66,29 @@ def sft_config(settings: DemoSettings, output_dir: Path) -> SFTConfig:
         gradient_checkpointing=False,  # TRL's default (True) only slows a model this small
         seed=settings.task_seed,
         disable_tqdm=False,
+        # The misconception world's examples come in curriculum order (short chains first): keep it.
+        train_sampling_strategy="sequential" if settings.world == "misconception" and settings.warmup_curriculum > 0
+        else "random",
+    )
+
+
+def build_examples(settings: DemoSettings) -> list[dict]:
+    """The warm-up examples of the settings' world (see `ghpo.demo.world`)."""
+    if settings.world == "misconception":
+        return student_examples(settings.warmup_examples, settings.levels("warmup_levels"),
+                                settings.warmup_hinted_fraction, settings.hint_lead_in, settings.task_seed,
+                                settings.carry_share, settings.carry_accuracy, settings.warmup_curriculum)
+    return warmup_examples(
+        settings.warmup_examples, settings.levels("easy_levels"), max(settings.levels("warmup_levels")),
+        settings.warmup_hinted_fraction, settings.warmup_max_remaining, settings.hint_lead_in, settings.task_seed,
+        settings.warmup_stretch_fraction,
     )
 
 
 def warm_up(settings: DemoSettings) -> tuple[Path, dict]:
     """Build and fine-tune the base model into `settings.warmup_dir()`; returns (folder, summary)."""
     folder = settings.warmup_dir()
-    examples = warmup_examples(
-        settings.warmup_examples, settings.levels("easy_levels"), max(settings.levels("eval_levels")),
-        settings.warmup_hinted_fraction, settings.warmup_max_remaining, settings.hint_lead_in, settings.task_seed,
-        settings.warmup_stretch_fraction,
-    )
+    examples = build_examples(settings)
     tokenizer = build_tokenizer(tokenizer_corpus(examples) + [settings.hint_lead_in], vocab_size=settings.vocab_size)
     model = build_model(tokenizer, hidden_size=settings.hidden_size, num_layers=settings.num_layers,
                         num_heads=settings.num_heads, max_positions=512, seed=settings.task_seed)

@@ -1,13 +1,18 @@
-"""The demo's world: the task sets and the warm-up examples, all drawn here from seeds.
+"""The demo's worlds: the task sets and the warm-up examples, all drawn here from seeds.
 
 Three independent draws of `ghpo.arithmetic` problems (level = number of steps):
-- warm-up: full worked solutions of the easy levels, plus *continuations* — a problem of any level whose first
-  steps are given as a hint (the same lead-in and line cut GHPO uses), the model writing only the last
-  0..`max_remaining` steps and the answer line. That teaches the model to read a hint and go on, as a pretrained
-  LLM can, without ever showing it a long solution written from scratch: long chains stay out of reach, hinted
-  ones in reach.
-- RL pool: the hard levels only, prepared by `ghpo.data.prepare_dataset` like any real dataset.
-- evaluation: `eval_per_level` fresh problems per level.
+- warm-up, two worlds:
+  - `misconception` (the default): full solutions of *every* level, written by a student who gets each flaky step
+    (a carry or a borrow) right only with probability `carry_accuracy` and otherwise forgets it, plus hinted
+    continuations (a gold prefix given with GHPO's lead-in, the student writing the rest). The base model then
+    writes complete solutions at every length (no length ceiling), its flaky steps fail independently, so success
+    compounds as about s^L over L steps, and a hint that does half the steps removes half of the chances to slip:
+    the skill a hinted continuation exercises is the one the bare question fails on.
+  - `ceiling` (the first demo): full solutions of the easy levels, plus continuations leaving at most
+    `max_remaining` steps: long chains are out of reach and hinted ones in reach, but the base never writes more
+    than two lines of its own, a length ceiling no hint teaches past (see the README).
+- RL pool: the hard levels only, gold solutions, prepared by `ghpo.data.prepare_dataset` like any real dataset.
+- evaluation: `eval_per_level` fresh problems per level, gold answers.
 """
 
 from __future__ import annotations
@@ -16,12 +21,12 @@ import random
 
 from datasets import Dataset
 
-from ..arithmetic import make_problem
+from ..arithmetic import make_problem, parse_problem, write_solution
 from ..data import prepare_dataset
 from ..hints import build_hinted_prompt
 
 # Offsets keep the three draws apart for any task seed.
-WARMUP_SEED_OFFSET, RL_SEED_OFFSET, EVAL_SEED_OFFSET = 1_000, 2_000, 3_000
+WARMUP_SEED_OFFSET, RL_SEED_OFFSET, EVAL_SEED_OFFSET, CURVE_SEED_OFFSET = 1_000, 2_000, 3_000, 4_000
 ANSWER_ONLY_SHARE = 0.1  # of hinted warm-up examples: the hint is every step, the model writes the answer line
 
 
@@ -68,16 +73,50 @@ def warmup_examples(
     return examples
 
 
-def eval_rows(levels: list[int], per_level: int, seed: int) -> list[dict]:
-    """Held-out problems, `per_level` per level, in level order."""
-    rng = random.Random(seed + EVAL_SEED_OFFSET)
-    return [make_problem(rng, level) for level in levels for _ in range(per_level)]
+def curriculum_levels(levels: list[int], index: int, count: int, ramp: float) -> list[int]:
+    """The levels example `index` of `count` may have: the lowest two at first, one more each equal stretch of the
+    first `ramp` of the examples, then all of them (ramp 0: all from the start).
+
+    >>> [curriculum_levels([1, 2, 3, 4], i, 8, 0.5) for i in (0, 1, 2, 3, 7)]
+    [[1, 2], [1, 2], [1, 2, 3], [1, 2, 3, 4], [1, 2, 3, 4]]
+    """
+    if ramp <= 0 or len(levels) <= 2:
+        return levels
+    stretch = ramp * count / (len(levels) - 1)
+    return levels[: min(len(levels), 2 + int(index / stretch))]
 
 
-def rl_dataset(hard_levels: list[int], per_level: int, seed: int) -> Dataset:
+def student_examples(count: int, levels: list[int], hinted_fraction: float, lead_in: str, seed: int,
+                     carry_share: float, carry_accuracy: float, curriculum: float = 0.0) -> list[dict]:
+    """`count` SFT examples of the misconception world, in training order: a level drawn uniformly from
+    `curriculum_levels` (short chains first: the look-up of step k's operand is learnt on them); a
+    `hinted_fraction` of them continue from a gold prefix of 1..L steps given as a hint (L: only the answer line
+    is left), the rest are full solutions; the student slips on a carry with probability 1 - carry_accuracy."""
+    rng = random.Random(seed + WARMUP_SEED_OFFSET)
+    examples = []
+    for index in range(count):
+        level = rng.choice(curriculum_levels(levels, index, count, curriculum))
+        row = make_problem(rng, level, carry_share=carry_share)
+        given = rng.randint(1, row["level"]) if rng.random() < hinted_fraction else 0
+        start, steps = parse_problem(row["problem"])
+        written, _ = write_solution(start, steps, rng, carry_accuracy, first_student_step=given + 1)
+        examples.append(continuation_example({**row, "solution": written}, given, lead_in))
+    return examples
+
+
+def eval_rows(levels: list[int], per_level: int, seed: int, carry_share: float | None = None,
+              offset: int = EVAL_SEED_OFFSET) -> list[dict]:
+    """Held-out problems, `per_level` per level, in level order, gold solutions (`offset` separates the final
+    evaluation set from the learning-curve set, `CURVE_SEED_OFFSET`)."""
+    rng = random.Random(seed + offset)
+    return [make_problem(rng, level, carry_share=carry_share) for level in levels for _ in range(per_level)]
+
+
+def rl_dataset(hard_levels: list[int], per_level: int, seed: int, carry_share: float | None = None) -> Dataset:
     """The RL pool (hard levels only) with the columns every `ghpo` command uses: prompt, answer, solution, level."""
     rng = random.Random(seed + RL_SEED_OFFSET)
-    raw = Dataset.from_list([make_problem(rng, level) for level in hard_levels for _ in range(per_level)])
+    raw = Dataset.from_list([make_problem(rng, level, carry_share=carry_share)
+                             for level in hard_levels for _ in range(per_level)])
     dataset, _ = prepare_dataset(raw, source="ghpo.arithmetic (demo RL pool)", system_prompt=None)
     return dataset
 
