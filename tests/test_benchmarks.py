@@ -43,4 +43,4 @@ def test_padding_tax_prints_one_row_per_prompt_mix(tmp_path):
     rows = lines[-3:]
     assert [row.split(" | ")[0] for row in rows] == ["| all bare", "| half hinted (50 %)", "| all hinted (50 %)"]
     assert rows[0].count("(1.00x)") >= 3 and "| 0% |" in rows[0]  # the bare run is the baseline, unpadded
-    assert float(rows[1].split(" | ")[1].rstrip("%")) > 0  # mixing hinted and bare prompts pads the bare ones
+    assert all(0 <= float(row.split(" | ")[1].rstrip("%")) < 100 for row in rows)  # padding share of prompt positions

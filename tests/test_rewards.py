@@ -210,7 +210,8 @@ def test_boxed_format_reward(completion, expected):
 
 
 def test_registry_names_and_function_names():
-    assert REWARD_FUNCS == {"accuracy": accuracy_reward, "format": format_reward, "boxed": boxed_format_reward}
+    assert REWARD_FUNCS == {"accuracy": accuracy_reward, "accuracy_stated": stated_accuracy_reward,
+                            "format": format_reward, "boxed": boxed_format_reward}
     # TRL names reward columns by __name__; the trainer finds accuracy by that name
     assert [f.__name__ for f in get_reward_funcs(["accuracy", "format", "boxed"])] == [
         "accuracy_reward",
@@ -221,7 +222,7 @@ def test_registry_names_and_function_names():
 
 
 def test_registry_unknown_name_lists_valid_ones():
-    with pytest.raises(ValueError, match=r"\['cosine'\].*\['accuracy', 'boxed', 'format'\]"):
+    with pytest.raises(ValueError, match=r"\['cosine'\].*\['accuracy', 'accuracy_stated', 'boxed', 'format'\]"):
         get_reward_funcs(["accuracy", "cosine"])
 
 

@@ -12,25 +12,11 @@ import torch
 from trl import GRPOTrainer
 
 from ghpo.config import PAPER_HINT_LEAD_IN
-from ghpo.testing import make_dataset, make_trainer
+from ghpo.testing import make_dataset, make_trainer, record_batches
 from ghpo.trainer import GHPOTrainer
 
 NEEDS = [0.0, 0.25, 0.75, 5.0]  # one problem per group; 4 groups of G=4 in one batch of 16
 EXPECTED_FINAL_RATIO = [0.0, 0.25, 0.75, 0.75]
-
-
-def record_batches(trainer):
-    """Wrap `_generate_and_score_completions` to keep every batch it returns (what the loss trains on)."""
-    batches = []
-    original = trainer._generate_and_score_completions
-
-    def recording(inputs):
-        output = original(inputs)
-        batches.append({"rows": inputs, **output})
-        return output
-
-    trainer._generate_and_score_completions = recording
-    return batches
 
 
 def decoded_prompts(trainer, batch):

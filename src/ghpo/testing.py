@@ -94,3 +94,16 @@ def length_reward(completions, **kwargs) -> list[float]:
     changes each step: the resume and determinism tests then compare weights that moved, not a frozen model."""
     texts = [c if isinstance(c, str) else c[-1]["content"] for c in completions]
     return [len(set(text)) / 10.0 for text in texts]
+
+
+def record_batches(trainer) -> list[dict]:
+    """Wrap `_generate_and_score_completions` to keep every batch it returns (what the loss trains on)."""
+    batches, original = [], trainer._generate_and_score_completions
+
+    def recording(inputs):
+        output = original(inputs)
+        batches.append({"rows": inputs, **output})
+        return output
+
+    trainer._generate_and_score_completions = recording
+    return batches

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 
 from ghpo.config import PAPER_HINT_LEAD_IN
-from ghpo.testing import make_dataset, make_trainer, seen_hint_ratio
+from ghpo.testing import make_dataset, make_trainer, record_batches, seen_hint_ratio  # noqa: F401 (re-exported)
 
 # 8 problems, one step of 8 groups (G = 4): groups 1-4 and 6 are hard, and leave the ladder at
 #   need 0.25 -> rung 0.25 (groups 1, 6), 0.5 -> 0.5 (group 2), 0.75 -> 0.75 (group 3), 5.0 never -> keeps 0.75 (4).
@@ -42,19 +42,6 @@ def record_engine_calls(trainer) -> list[dict]:
 
     trainer.vllm_generation.generate = recording
     return calls
-
-
-def record_batches(trainer) -> list[dict]:
-    """Wrap `_generate_and_score_completions` to keep every batch it returns (what the loss trains on)."""
-    batches, original = [], trainer._generate_and_score_completions
-
-    def recording(inputs):
-        output = original(inputs)
-        batches.append({"rows": inputs, **output})
-        return output
-
-    trainer._generate_and_score_completions = recording
-    return batches
 
 
 def batch_rows(trainer, batch) -> list[dict]:
