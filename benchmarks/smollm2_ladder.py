@@ -35,7 +35,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import torch  # noqa: E402
 from transformers import TrainerCallback, set_seed  # noqa: E402
 
-from ghpo.rewards import accuracy_reward, completion_text, get_reward_funcs  # noqa: E402
+from ghpo.rewards import REWARD_FUNCS, accuracy_reward, completion_text, get_reward_funcs  # noqa: E402
 from ghpo.train import load_model_and_tokenizer, load_training_data, parse_args  # noqa: E402
 from ghpo.trainer import GHPOTrainer  # noqa: E402
 
@@ -112,7 +112,8 @@ def train_a_few_steps(args, rl_type: str, output_dir: Path) -> dict:
     steps = [entry for entry in trainer.state.log_history if "ghpo/hard_frac" in entry]
     return {"rl_type": rl_type, "steps": steps, "seconds": clock.seconds, "samples": recorder.rows,
             "ratios": list(training_args.hint_ratios), "temperature": training_args.temperature,
-            "pool_size": len(dataset), "levels": script_args.dataset_levels, "lead_in": training_args.hint_lead_in}
+            "pool_size": len(dataset), "levels": script_args.dataset_levels, "lead_in": training_args.hint_lead_in,
+            "accuracy_reward_name": training_args.accuracy_reward_name}
 
 
 def ladder_counts(run: dict, groups: int) -> dict:
@@ -143,7 +144,7 @@ def format_table(grpo: dict, ghpo: dict, args, minutes: float) -> str:
     lines = [
         f"SmolLM2-135M-Instruct, MATH levels {ghpo['levels'] or 'all'} ({ghpo['pool_size']} problems), "
         f"{args.steps} steps x {groups} groups x G = {args.group_size}, {args.completion_tokens} completion tokens, "
-        f"temperature {ghpo['temperature']}",
+        f"temperature {ghpo['temperature']}, hardness decided by {ghpo['accuracy_reward_name']}",
         "",
         "| | GRPO | GHPO |",
         "|---|---|---|",
@@ -172,11 +173,13 @@ def format_table(grpo: dict, ghpo: dict, args, minutes: float) -> str:
     return "\n".join(lines)
 
 
-def format_samples(samples: list[dict], lead_in: str, limit: int, prompt_chars: int = 400) -> str:
-    """Markdown: right completions first, each with the end of its prompt (the hint) and the completion."""
+def format_samples(samples: list[dict], lead_in: str, limit: int, prompt_chars: int = 400,
+                   reward=accuracy_reward) -> str:
+    """Markdown: right completions first (by the run's own accuracy reward), each with the end of its prompt (the
+    hint) and the completion."""
     if not samples:
         return "# Hinted completions\n\nNo group was hinted in this run.\n"
-    right = accuracy_reward([s["completion"] for s in samples], answer=[s["gold"] for s in samples])
+    right = reward([s["completion"] for s in samples], answer=[s["gold"] for s in samples])
     shown, seen_prompts = [], set()  # one completion per hinted prompt, the right ones first
     for score, index in sorted(zip(right, range(len(samples))), key=lambda pair: (-pair[0], pair[1])):
         if samples[index]["prompt"] not in seen_prompts and len(shown) < limit:
@@ -228,7 +231,10 @@ def main(argv: list[str] | None = None) -> int:
 
     table = format_table(runs["grpo"], runs["ghpo"], args, minutes)
     (output_dir / "table.md").write_text(table + "\n")
-    (output_dir / "samples.md").write_text(format_samples(runs["ghpo"]["samples"], runs["ghpo"]["lead_in"], args.samples))
+    by_name = {function.__name__: function for function in REWARD_FUNCS.values()}
+    reward = by_name.get(runs["ghpo"]["accuracy_reward_name"], accuracy_reward)
+    (output_dir / "samples.md").write_text(format_samples(runs["ghpo"]["samples"], runs["ghpo"]["lead_in"],
+                                                          args.samples, reward=reward))
     summary = {name: {key: value for key, value in run.items() if key != "samples"} for name, run in runs.items()}
     summary["settings"] = {key: value for key, value in vars(args).items()}
     (output_dir / "results.json").write_text(json.dumps(summary, indent=1, default=str))

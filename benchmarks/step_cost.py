@@ -118,7 +118,12 @@ def measure(model_dir: str, variant: dict, needs: list[float], args) -> dict:
         trainer.add_callback(clock)
         trainer.train()
         # Free it now (it is in a cycle with counting_generate): a vLLM engine starting next freezes the garbage
-        # collector's view, and each engine left behind would keep its KV cache (measured: +1 GB per cell).
+        # collector's view, and each engine left behind would keep its KV cache. Dropping the trainer was not
+        # enough (measured: ~1 GB more per cell, killed for memory after 21 cells on 23 GB): stop the engine too.
+        if args.vllm:
+            from ghpo.vllm_cpu import shut_down_colocated_engine
+
+            shut_down_colocated_engine(trainer.vllm_generation)
         trainer = None
         gc.collect()
     steady = range(steps_per_epoch, 3 * steps_per_epoch)  # epochs 2 and 3
