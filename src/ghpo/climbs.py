@@ -26,6 +26,13 @@ from .ladder import Rollout, group_rows, hard_group_mask, lowest_solved_rung, pa
 from .memory import problem_key
 
 
+def count_round(record, new: Rollout) -> None:
+    """One hint-generation round of the ladder: its rows and completion tokens (the ladder's extra cost)."""
+    record.rounds += 1
+    record.generated_rows += len(new.completion_ids)
+    record.hint_tokens += sum(len(ids) for ids in new.completion_ids)
+
+
 class LadderClimbs:
     """Mixin: needs GHPOTrainer's `_generate_groups` helpers (`_hinted_prompt`, `_accuracy`, `_global_max`, ...)."""
 
@@ -40,15 +47,13 @@ class LadderClimbs:
             if most_groups == 0:
                 continue  # every pending group starts higher (difficulty memory)
             new, accuracy = self._generate_groups(rows, groups, [ratio] * len(groups), most_groups)
-            record.rounds += 1
-            record.generated_rows += len(new.completion_ids)
+            count_round(record, new)
             rollout.splice(groups, new, self.num_generations)
             solved = ~hard_group_mask(accuracy, self.num_generations)  # (len(groups),)
             final_rung.update((group, rung) for group in groups)
             pending[torch.tensor(groups, dtype=torch.long)[solved]] = False
             record.hard_at_rung[rung] += len(groups)
             record.solved_at_rung[rung] += int(solved.sum())
-            record.hint_tokens += sum(len(ids) for ids in new.completion_ids)
         return final_rung
 
     def _climb_parallel(self, rows, rollout, pending, start, ratios, record) -> dict[int, int]:
@@ -59,12 +64,10 @@ class LadderClimbs:
         if most_entries == 0:
             return {}
         new, accuracy = self._generate_groups(rows, [g for g, _ in plan], [ratios[r] for _, r in plan], most_entries)
-        record.rounds += 1
-        record.generated_rows += len(new.completion_ids)
+        count_round(record, new)
         solved = (~hard_group_mask(accuracy, self.num_generations)).tolist()  # (len(plan),)
         for _, rung in plan:
             record.hard_at_rung[rung] += 1
-        record.hint_tokens += sum(len(ids) for ids in new.completion_ids)
         return self._keep_lowest_solved(rollout, new, plan, solved, groups, record)
 
     def _climb_speculative(self, rows, rollout, pending, start, ratios, record) -> dict[int, int]:
