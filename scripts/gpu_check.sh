@@ -25,7 +25,8 @@ while [ $# -gt 0 ]; do
 done
 OUT_DIR="${1:-${OUT:-gpu_check_out}}"
 WORK="${WORK:-/tmp/ghpo_gpu_check}"
-PYTHON="${PYTHON:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || echo python3)}"  # .venv here; the GPU image's python3 there
+# an active venv (CI's .venv-ci), else .venv here, else the GPU image's python3
+PYTHON="${PYTHON:-$( if [ -n "${VIRTUAL_ENV:-}" ]; then echo "$VIRTUAL_ENV/bin/python"; elif [ -x .venv/bin/python ]; then echo .venv/bin/python; else echo python3; fi )}"
 mkdir -p "$OUT_DIR" "$WORK"
 export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false PYTHONUNBUFFERED=1
 

@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
@@ -10,7 +11,8 @@ SCRIPT = ROOT / "scripts" / "gpu_check.sh"
 
 def run(*args, tmp_path):
     return subprocess.run(["bash", str(SCRIPT), *args, str(tmp_path / "out")], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "WORK": str(tmp_path / "work"), "OMP_NUM_THREADS": "1"})
+                          timeout=300, env={**os.environ, "WORK": str(tmp_path / "work"), "OMP_NUM_THREADS": "1",
+                               "PYTHON": sys.executable})  # the venv running the tests, whatever its name
 
 
 def test_dry_run_prints_both_gpu_commands_and_their_flags_exist(tmp_path):
