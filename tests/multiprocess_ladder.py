@@ -4,7 +4,8 @@ Trains 2 steps on 8 problems whose scripted difficulty is uneven across ranks: i
 groups and rank 1 none; in step 2 the opposite. Each rank writes {question: final hint ratio} for its groups.
 Usage: python multiprocess_ladder.py MODEL_DIR OUTPUT_DIR PER_DEVICE_BATCH [SEED [CONFIG_JSON]]
 With SEED, the 16 problems get random difficulties (a property test: any assignment must complete); CONFIG_JSON
-overrides GHPOConfig fields (e.g. the parallel ladder, or difficulty memory over several shuffled epochs).
+overrides GHPOConfig fields (e.g. the parallel ladder, or difficulty memory over several shuffled epochs); its
+"needs" entry, if any, replaces the problems' difficulties.
 """
 
 import gc
@@ -41,7 +42,8 @@ def main(model_dir: str, output_dir: str, per_device_batch: int, seed: int | Non
         original_log_ladder(self, record)
 
     GHPOTrainer._log_ladder = recording_log_ladder
-    needs = needs_for(seed)
+    overrides = dict(overrides or {})
+    needs = overrides.pop("needs", None) or needs_for(seed)  # a test's own difficulties (e.g. resampling)
     config = {"max_steps": len(needs) * 4 // (per_device_batch * trainer_processes()), "beta": 0.05, **(overrides or {})}
     trainer = make_trainer(model_dir, output_dir, make_dataset(needs), per_device_train_batch_size=per_device_batch,
                            **config)

@@ -190,7 +190,8 @@ def test_demo_quick_end_to_end(tmp_path):
     from ghpo.demo import main
 
     output = tmp_path / "out"
-    assert main(["--quick", "--output_dir", str(output), "--cache_dir", str(tmp_path / "cache")]) == 0
+    assert main(["--quick", "--output_dir", str(output), "--cache_dir", str(tmp_path / "cache"),
+                 "--arms", "grpo,ghpo,dapo,ghpo-response"]) == 0
     for name in ("report.md", "metrics.json", "accuracy_per_level.png", "base_hints.png", "training_curves.png",
                  "no_hint_curves.png"):
         assert (output / name).stat().st_size > 0, name
@@ -205,6 +206,34 @@ def test_demo_quick_end_to_end(tmp_path):
         assert set(curve[0]["greedy"]) == {str(level) for level in QUICK_HARD}
     assert all(not math.isnan(row["ghpo"][0]) for row in metrics["per_level"])
     assert "What the numbers mean" in (output / "report.md").read_text()
+    assert [row["arm"] for row in metrics["arms"]] == ["grpo", "ghpo", "dapo", "ghpo-response"]
+    assert all(row["million_tokens"] > 0 for row in metrics["arms"])
+    assert "DAPO resampling" in (output / "report.md").read_text()
+
+
+def test_arms_table_by_hand():
+    from ghpo.demo.arms import arms_table
+
+    def arm(accuracy, tokens):  # one RL-pool level (5); two logged steps sharing the tokens
+        return {"accuracy": {5: accuracy}, "log": [{"ghpo/generated_tokens": tokens / 2}] * 2}
+
+    runs = [{"base_pool": 0.1, "grpo": arm(0.2, 1e6), "ghpo": arm(0.4, 2e6), "dapo": arm(0.3, 1.5e6)},
+            {"base_pool": 0.1, "grpo": arm(0.4, 1e6), "ghpo": arm(0.4, 2e6), "dapo": arm(0.5, 1.5e6)}]
+    markdown, rows = arms_table(runs, ["grpo", "ghpo", "dapo"], [5], seeds=2)
+    dapo = rows[2]
+    assert dapo["pool"][0] == pytest.approx(0.4)
+    assert dapo["minus_grpo"] == pytest.approx((0.1, 0.0))  # +0.1 on both seeds: no spread
+    assert dapo["minus_ghpo"][0] == pytest.approx(0.0)  # -0.1 and +0.1
+    assert dapo["million_tokens"] == pytest.approx(1.5)
+    assert dapo["gain_per_million"][0] == pytest.approx((0.2 / 1.5 + 0.4 / 1.5) / 2)  # (0.3-0.1)/1.5, (0.5-0.1)/1.5
+    assert "| DAPO resampling | 40.0 ± " in markdown and "| GRPO | 30.0 ± " in markdown
+
+
+def test_unknown_arm_is_refused_before_any_work():
+    from ghpo.demo.settings import parse_settings
+
+    with pytest.raises(SystemExit, match="unknown arm"):
+        parse_settings(["--arms", "grpo,ppo"])
 
 
 QUICK_HARD = [4, 5]
@@ -232,3 +261,65 @@ def test_ghpo_options_keep_yaml_types():
 
     settings = parse_settings(["--ghpo_options", "difficulty_memory=false, hint_max_tokens=64,temperature=0.5"])
     assert settings.ghpo_overrides == {"difficulty_memory": False, "hint_max_tokens": 64, "temperature": 0.5}
+
+
+def carries_of(problem: str) -> int:
+    from ghpo.arithmetic import is_flaky_step, parse_problem
+
+    value, steps = parse_problem(problem)
+    count = 0
+    for symbol, operand in steps:
+        count += is_flaky_step(value, symbol, operand)
+        value = apply_step(value, symbol, operand)
+    return count
+
+
+def test_pool_carry_share_makes_the_hard_problems_carry_dense_and_keeps_the_warmup():
+    from ghpo.demo.run import build_world
+
+    args = ["--eval_per_level", "200", "--rl_per_level", "200"]
+    default, dense = parse_settings(args), parse_settings([*args, "--pool_carry_share", "1.0"])
+    assert dense.warmup_key() == default.warmup_key()  # the cached base is reused
+    (eval_default, pool_default), (eval_dense, pool_dense) = build_world(default), build_world(dense)
+
+    def mean_carries(rows, levels):  # evaluation rows hold the problem; pool rows its chat prompt (level as text)
+        picked = [r.get("problem") or r["prompt"][-1]["content"] for r in rows if int(r["level"]) in levels]
+        return sum(carries_of(problem) for problem in picked) / len(picked)
+
+    hard = [5, 6, 7]
+    # every step that can carry does: more carries per hard problem (measured: ~4.0 vs ~2.4 at levels 5-7)
+    assert mean_carries(list(pool_dense), hard) > 1.4 * mean_carries(list(pool_default), hard)
+    assert mean_carries(eval_dense, hard) > 1.4 * mean_carries(eval_default, hard)
+    # the other levels keep --carry_share: those below the pool are the very problems drawn without the option
+    # (the stream of one share's draw skips the pool's levels, so level 8's problems are other ones of its kind)
+    below = [1, 2, 3, 4]
+    assert [r for r in eval_dense if r["level"] in below] == [r for r in eval_default if r["level"] in below]
+    assert abs(mean_carries(eval_dense, [8]) - mean_carries(eval_default, [8])) < 0.4
+    assert [r["level"] for r in eval_dense] == sorted(r["level"] for r in eval_dense)
+    with pytest.raises(SystemExit, match="pool_carry_share"):
+        parse_settings(["--pool_carry_share", "1.5"])
+
+
+@pytest.mark.parametrize("sampled, extensions, expected_extensions, converged", [
+    ([(0.08, 0.3), (0.18, 0.85)], 2, 1, True),  # converged after one extension
+    ([(0.08, 0.3)] * 3, 2, 2, False),  # still not after the cap: measure_base's check then stops the run
+    ([(0.2, 0.9)], 2, 0, True),  # converged at once: nothing to extend
+])
+def test_warmup_is_extended_until_the_base_converges(monkeypatch, tmp_path, sampled, extensions,
+                                                     expected_extensions, converged):
+    from ghpo.demo import run
+
+    checks, extended, marked = iter(sampled), [], []
+    monkeypatch.setattr(run, "load_base", lambda folder, settings: (None, None, {}))
+    monkeypatch.setattr(run, "level_completions", lambda *args, **kwargs: [])
+    monkeypatch.setattr(run, "step_accuracy", lambda pairs: dict(zip(("flaky", "other"), next(checks))))
+    monkeypatch.setattr(run, "extend_warm_up", lambda settings, folder, n: extended.append(n) or {"examples": n,
+                                                                                                 "final_loss": 0.1})
+    monkeypatch.setattr(run, "mark_checked", lambda folder, steps: marked.append(steps))
+    settings = parse_settings(["--warmup_extensions", str(extensions)])
+    summary = run.train_until_converged(settings, tmp_path, {"examples": 0}, evaluation=[])
+    assert extended == list(range(1, expected_extensions + 1))
+    assert ("converged_steps" in summary) == converged and bool(marked) == converged
+    # a base already checked, the ceiling world and --no-check_warmup are not checked at all
+    for argv, seen in ((["--world", "ceiling"], {}), ([], {"converged_steps": {}}), (["--no-check_warmup"], {})):
+        assert run.train_until_converged(parse_settings(argv), tmp_path, seen, evaluation=[]) == seen

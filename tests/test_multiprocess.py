@@ -86,3 +86,29 @@ def test_ghpo_train_under_torchrun_trains_saves_resumes_and_exits(tmp_path):
     assert second.returncode == 0, second.stderr[-3000:]
     assert "resuming from" in second.stderr and "checkpoint-2" in second.stderr
     assert (output / "checkpoint-4").is_dir()
+
+
+def test_resampling_with_uneven_flat_groups_across_two_ranks_completes(tiny_model_dir, tmp_path):
+    # Step 1: rank 0 holds two flat groups (all fail, all pass), rank 1 none, so rank 1 pads every refill round;
+    # the remaining problems have reward variance and refill them.
+    from ghpo.testing import MIXED
+
+    needs = [5.0, 0.0] + [MIXED] * 14
+    overrides = {"needs": needs, "rl_type": "grpo", "zero_variance_resampling": True, "resample_max_rounds": 3,
+                 "max_steps": 2}
+    result = launch([*TORCHRUN, str(SCRIPT), tiny_model_dir, str(tmp_path), "8", "0", json.dumps(overrides)])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for path in sorted(tmp_path.glob("decisions.rank*.json")):
+        step_logs = [entry for entry in json.loads(path.read_text())["logs"] if "ghpo/flat_frac" in entry]
+        assert [entry["ghpo/flat_frac"] for entry in step_logs] == [0.5, 0.0]  # global: 2 of 4 groups, then none
+        assert step_logs[0]["ghpo/resample_refilled_frac"] == 0.5 and step_logs[0]["frac_reward_zero_std"] == 0
+
+
+def test_imitation_with_hinted_groups_on_one_rank_only_completes(tiny_model_dir, tmp_path):
+    # NEEDS puts step 1's hinted groups on rank 0 only: rank 1 skips the imitation forward pass, both backward.
+    result = launch([*TORCHRUN, str(SCRIPT), tiny_model_dir, str(tmp_path), "8", "0",
+                     json.dumps({"needs": [0.75, 0.25, 0.0, 0.0, 0.0, 0.0, 5.0, 0.5], "hint_imitation_coef": 0.5})])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    logs = [json.loads(path.read_text())["logs"] for path in sorted(tmp_path.glob("decisions.rank*.json"))]
+    losses = [[entry["ghpo/imitation_loss"] for entry in log if "ghpo/imitation_loss" in entry] for log in logs]
+    assert losses[0] == losses[1] and all(value > 0 for value in losses[0])  # gathered: the same on both ranks

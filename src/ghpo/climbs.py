@@ -34,7 +34,7 @@ def count_round(record, new: Rollout) -> None:
 
 
 class LadderClimbs:
-    """Mixin: needs GHPOTrainer's `_generate_groups` helpers (`_hinted_prompt`, `_accuracy`, `_global_max`, ...)."""
+    """Mixin: needs GHPOTrainer's `_generate_groups` helpers (`_hinted`, `_accuracy`, `_global_max`, ...)."""
 
     def _climb_sequential(self, rows, rollout, pending, start, ratios, record) -> dict[int, int]:
         """The paper's ladder: one generation round per rung, each for the groups still failing."""
@@ -139,14 +139,17 @@ class LadderClimbs:
         if images is not None and any(images):
             raise NotImplementedError("ladder_mode='speculative' supports text prompts only")
         group_size, originals, ratios = self.num_generations, self._original_prompts, self._active_ratios()
-        hinted = []
+        hinted, openings = [], []
         for group, rung in plan:
             first_row = group * group_size
-            solution = self._solution(self._ladder_rows[first_row])
-            hinted += [self._hinted_prompt(originals[first_row], solution, ratios[rung])] * group_size
+            prompt, opening = self._hinted(originals[first_row], self._solution(self._ladder_rows[first_row]),
+                                           ratios[rung])
+            hinted += [prompt] * group_size
+            openings += [opening] * group_size
         (most_entries,) = self._global_max(len(plan))
         padded = pad_with_dummy_groups(hinted, len(plan), most_entries, originals[0], group_size)
-        extra_ids = self._tokenize_prompts(padded)[0] if padded else []
+        openings += [""] * (len(padded) - len(openings))
+        extra_ids = self._tokenize_hinted(padded, openings)[0] if padded else []
         completion_ids, logprobs = generate(list(prompt_ids) + list(extra_ids))
         first, real = len(prompt_ids), len(hinted)
         self._speculated = (plan, Rollout(  # completions: decoded later, only for the groups that need them

@@ -13,6 +13,7 @@ PAPER_HINT_LEAD_IN = (
 HINT_UNITS = ("char", "word", "line")
 RL_TYPES = ("ghpo", "grpo")
 LADDER_MODES = ("sequential", "parallel", "speculative")
+HINT_PLACEMENTS = ("prompt", "response")
 
 
 @dataclass
@@ -105,6 +106,37 @@ class GHPOConfig(GRPOConfig):
         default=4, metadata={"help": "hint_first_generation: every N-th visit of a remembered problem is sampled "
                              "without a hint, so hints can fade as the model improves."}
     )
+    hint_placement: str = field(
+        default="prompt",
+        metadata={
+            "help": "'prompt' (paper): the hint follows the question, after hint_lead_in. 'response': the hint opens "
+            "the assistant's answer (no lead-in) and the model continues it, so the continuation sees exactly the "
+            "context of an unhinted rollout; the hint's tokens stay out of the loss either way.",
+            "choices": list(HINT_PLACEMENTS),
+        },
+    )
+    hint_imitation_coef: float = field(
+        default=0.0,
+        metadata={
+            "help": "λ >= 0: for every group the ladder solved with a hint, add λ x the mean token NLL of that hint "
+            "written as the answer to the bare question (UFT-style imitation of the revealed prefix; logged as "
+            "ghpo/imitation_loss). One extra forward pass over those rows per micro-batch. 0: off (the paper)."
+        },
+    )
+    zero_variance_resampling: bool = field(
+        default=False,
+        metadata={
+            "help": "DAPO-style dynamic sampling: after the hint ladder (if any), a group whose accuracy rewards are "
+            "all equal (all fail or all pass) is replaced by a fresh problem drawn from the train dataset, sampled "
+            "bare, kept if its rewards differ; up to resample_max_rounds rounds. Groups still flat after the last "
+            "round stay in the batch (zero advantage; ghpo/resample_unfilled_frac). Works with rl_type grpo or ghpo."
+        },
+    )
+    resample_max_rounds: int = field(
+        default=2,
+        metadata={"help": "zero_variance_resampling: extra generation rounds per step at most (each regenerates "
+                  "every slot still flat, on every process)."},
+    )
     accuracy_reward_name: str = field(
         default="accuracy_reward",
         metadata={
@@ -137,6 +169,15 @@ class GHPOConfig(GRPOConfig):
             raise ValueError("hint_first_generation needs difficulty_memory: true (it reuses the remembered rung).")
         if self.hint_retest_every < 1 or self.difficulty_memory_size < 1:
             raise ValueError("hint_retest_every and difficulty_memory_size must be >= 1.")
+        if self.hint_placement not in HINT_PLACEMENTS:
+            raise ValueError(f"hint_placement must be one of {HINT_PLACEMENTS}, got {self.hint_placement!r}.")
+        if self.hint_placement == "response" and self.hint_first_generation:
+            raise ValueError("hint_placement='response' does not support hint_first_generation yet (its hints go "
+                             "into the first generation's prompts, which TRL tokenizes): use one of them.")
+        if not self.hint_imitation_coef >= 0:
+            raise ValueError(f"hint_imitation_coef must be >= 0, got {self.hint_imitation_coef}.")
+        if self.resample_max_rounds < 1:
+            raise ValueError(f"resample_max_rounds must be >= 1, got {self.resample_max_rounds}.")
         if self.start_hint_step < 0:
             raise ValueError(f"start_hint_step must be >= 0, got {self.start_hint_step}.")
         for name in ("hint_max_tokens", "max_prompt_length"):

@@ -120,6 +120,12 @@ class LadderRecord:
     speculative_kept: int = 0  # of those, rows kept for training
     generated_rows: int = 0  # every row generated this step: first call, speculated and hinted rounds
     final_ratio_per_group: list[float] = field(default_factory=list)  # 0.0 for groups never hinted
+    first_tokens: int = 0  # completion tokens of the first generation (the rows TRL asked for)
+    flat_before: int = 0  # zero_variance_resampling: groups with all-equal rewards after the ladder
+    resampled_groups: int = 0  # fresh groups generated to refill them (all rounds)
+    resample_tokens: int = 0  # their completion tokens
+    refilled: int = 0  # flat slots refilled with a group whose rewards differ
+    unfilled: int = 0  # flat slots left after the last round
 
     def counts(self) -> dict[str, float]:
         """Additive counts, to be summed over processes before `metrics_from_counts`."""
@@ -141,6 +147,12 @@ class LadderRecord:
             "processes": 1,  # summed: the number of processes, so that `rounds` (equal on all) can be averaged
             "hinted_groups": sum(1 for r in self.final_ratio_per_group if r > 0),
             "hint_ratio_sum": sum(self.final_ratio_per_group),
+            "first_tokens": self.first_tokens,
+            "flat_before": self.flat_before,
+            "resampled_groups": self.resampled_groups,
+            "resample_tokens": self.resample_tokens,
+            "refilled": self.refilled,
+            "unfilled": self.unfilled,
         }
         for rung in range(len(self.ratios)):
             counts[f"hard_at_rung_{rung}"] = self.hard_at_rung[rung] if rung < len(self.hard_at_rung) else 0
@@ -167,6 +179,13 @@ def metrics_from_counts(counts: dict[str, float], ratios: Sequence[float]) -> di
         "ghpo/speculative_waste": (counts["speculative_rows"] - counts["speculative_kept"])
         / max(counts["generated_rows"], 1),
         "ghpo/generation_rounds": counts["rounds"] / max(counts["processes"], 1),
+        # Every completion token generated this step: first call, hinted rungs (speculated ones included), refills.
+        "ghpo/generated_tokens": counts["first_tokens"] + counts["hint_tokens"] + counts["resample_tokens"],
+        "ghpo/flat_frac": counts["flat_before"] / groups,
+        "ghpo/resampled_groups": counts["resampled_groups"],
+        "ghpo/resample_tokens": counts["resample_tokens"],
+        "ghpo/resample_refilled_frac": counts["refilled"] / groups,
+        "ghpo/resample_unfilled_frac": counts["unfilled"] / groups,
     }
     for rung, ratio in enumerate(ratios):
         metrics[f"ghpo/hard_frac_at_{ratio:g}"] = counts[f"hard_at_rung_{rung}"] / groups

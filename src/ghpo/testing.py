@@ -34,11 +34,15 @@ def seen_hint_ratio(prompt, solution: str, lead_in: str = PAPER_HINT_LEAD_IN) ->
     return len(text.split(lead_in, 1)[1]) / len(solution)
 
 
+MIXED = -1.0  # a `needs_ratio` whose groups are half solved: rewards 1, 0, 1, 0, ... (groups are contiguous, G even)
+
+
 def accuracy_reward(prompts, completions, needs_ratio, solution, **kwargs) -> list[float]:
-    """Scripted accuracy: 1.0 when the prompt's hint covers at least `needs_ratio` of the solution."""
+    """Scripted accuracy: 1.0 when the prompt's hint covers at least `needs_ratio` of the solution; for
+    `needs_ratio == MIXED`, 1.0 on every other row (a group with reward variance, hint or not)."""
     return [
-        1.0 if seen_hint_ratio(prompt, sol) + 1e-9 >= need else 0.0
-        for prompt, sol, need in zip(prompts, solution, needs_ratio, strict=True)
+        float(index % 2 == 0) if need == MIXED else 1.0 if seen_hint_ratio(prompt, sol) + 1e-9 >= need else 0.0
+        for index, (prompt, sol, need) in enumerate(zip(prompts, solution, needs_ratio, strict=True))
     ]
 
 

@@ -15,6 +15,11 @@ The only changes w.r.t. GRPOTrainer are:
 5. With vLLM on a CPU (colocated engine, or a server-mode trainer without CUDA), TRL builds `ghpo.vllm_cpu`'s
    `VLLMGeneration`, which syncs weights through vLLM's `reload_weights`: TRL's own sync cannot work there.
 
+6. Variants beyond the paper, off by default: `zero_variance_resampling` refills flat groups with fresh problems
+   after the ladder (`ghpo.resample`); `hint_placement="response"` puts the hint's tokens at the start of the
+   answer instead of after the question; `hint_imitation_coef` adds the NLL of solved hints after the bare
+   question to the loss (`ghpo.imitation`, the one `compute_loss` override).
+
 Options make the ladder cheaper (`ladder_mode="parallel"` or `"speculative"`, `difficulty_memory`,
 `hint_first_generation`); the paper's sequential ladder is the default. Every process makes the same collective calls: the decision to climb
 another rung is global, and a process with fewer hard groups generates whole dummy groups (discarded) so that
@@ -52,7 +57,9 @@ from .ladder import (
     metrics_from_counts,
     pad_with_dummy_groups,
 )
+from .imitation import HintImitation
 from .memory import DifficultyMemory, problem_key
+from .resample import ZeroVarianceResampling
 from .safety import RewardFailureCounts, RewardMemo, guard_reward, truncated_group_mask
 from .vllm_cpu import cpu_vllm_generation, shut_down_colocated_engine
 
@@ -63,7 +70,7 @@ GENERATE_OUTPUT_FIELDS = (
 )
 
 
-class GHPOTrainer(LadderClimbs, GRPOTrainer):
+class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, GRPOTrainer):
     """GRPO whose all-fail groups are regenerated with hints from the worked solution (GHPO, arXiv 2507.10628).
 
     Takes the same arguments as `trl.GRPOTrainer`; `args` must be a `GHPOConfig`. The train dataset needs a
@@ -96,8 +103,12 @@ class GHPOTrainer(LadderClimbs, GRPOTrainer):
         # Plain GRPO still logs the pre-hint metrics (all-fail fraction, accuracy) when it has the accuracy reward.
         accuracy_name = self.args.accuracy_reward_name
         self._accuracy_index = names.index(accuracy_name) if accuracy_name in names else None
-        if self.args.uses_hints:
+        if self.args.uses_hints or self.args.zero_variance_resampling:
             self._check_ladder_supported(names)
+        if self.args.zero_variance_resampling:
+            self._check_resampling_supported()
+        if self.args.hint_imitation_coef > 0:
+            self._check_imitation_supported()
         self._accuracy_memo = RewardMemo()
         if self._accuracy_index is not None:  # scored by the ladder, then reused by TRL's scoring of the final rows
             index = self._accuracy_index
@@ -125,7 +136,7 @@ class GHPOTrainer(LadderClimbs, GRPOTrainer):
     def _generate_and_score_completions(self, inputs):
         self._ladder_rows = inputs  # the rows carry the solutions the ladder cuts hints from
         try:
-            return super()._generate_and_score_completions(inputs)
+            return self._attach_imitation(super()._generate_and_score_completions(inputs))
         finally:
             self._ladder_rows = None
 
@@ -171,7 +182,7 @@ class GHPOTrainer(LadderClimbs, GRPOTrainer):
         rollout = Rollout(prompts, list(prompt_ids), list(completion_ids), completions, logprobs)
         record = LadderRecord(num_groups=num_groups, ratios=ratios, hard_at_rung=[0] * len(ratios),
                               solved_at_rung=[0] * len(ratios), prehinted=len(self._prehinted),
-                              generated_rows=len(rows))
+                              generated_rows=len(rows), first_tokens=sum(len(ids) for ids in completion_ids))
 
         accuracy = self._accuracy(rows, prompts, completions, completion_ids)  # (N*G,)
         hard = hard_group_mask(accuracy, group_size)  # (N,)
@@ -183,10 +194,15 @@ class GHPOTrainer(LadderClimbs, GRPOTrainer):
         climb = {"sequential": self._climb_sequential, "parallel": self._climb_parallel,
                  "speculative": self._climb_speculative}[self.args.ladder_mode]
         final_rung.update(climb(rows, rollout, pending, start, ratios, record))
+        self._update_memory(hard, final_rung, num_groups)  # what each original problem needed
+        if self.args.zero_variance_resampling:  # after the ladder: hints rescue what they can, refills the rest
+            for group in self._resample_flat_groups(rows, rollout, record):
+                final_rung.pop(group, None)  # a fresh problem, sampled bare
+        if self.args.hint_imitation_coef > 0:
+            self._imitation_targets(rows, rollout, final_rung, ratios)
 
         prompts[:] = rollout.prompts  # the caller's list object, now holding each row's final (hinted) prompt
         record.final_ratio_per_group = [ratios[final_rung[g]] if g in final_rung else 0.0 for g in range(num_groups)]
-        self._update_memory(hard, final_rung, num_groups)
         self._log_ladder(record)
         self._last_ladder_record = record
         return (rollout.prompt_ids, rollout.completion_ids, tool_mask, rollout.completions, rollout.logprobs,
@@ -223,21 +239,31 @@ class GHPOTrainer(LadderClimbs, GRPOTrainer):
         """Generate `groups[k]` with a hint at `ratios[k]`, padded with dummy groups to `target_groups` (the global
         maximum, so every process makes the same generation call). Returns (Rollout, accuracy (len*G,))."""
         group_size, originals = self.num_generations, self._original_prompts
-        hinted = []
+        hinted, openings = [], []
         for group, ratio in zip(groups, ratios, strict=True):
             first_row = group * group_size
-            hinted += [self._hinted_prompt(originals[first_row], self._solution(rows[first_row]), ratio)] * group_size
-        padded = pad_with_dummy_groups(hinted, len(groups), target_groups, originals[0], group_size)
-        prompt_ids, images, multimodal_fields = self._tokenize_prompts(padded)
+            prompt, opening = self._hinted(originals[first_row], self._solution(rows[first_row]), ratio)
+            hinted += [prompt] * group_size
+            openings += [opening] * group_size
+        return self._generate_prompts(hinted, openings, [rows[i] for i in group_rows(groups, group_size)],
+                                      target_groups)
+
+    def _generate_prompts(self, prompts: list, openings: list[str], prompt_rows: list[dict], target_groups: int):
+        """One generation call for whole groups of `prompts` (their rows score them), each completion continuing
+        its `openings` entry ('' for none), padded with dummy groups to `target_groups`. Returns (Rollout, accuracy)."""
+        group_size = self.num_generations
+        num_groups = len(prompts) // group_size
+        padded = pad_with_dummy_groups(prompts, num_groups, target_groups, self._original_prompts[0], group_size)
+        padded_openings = openings + [""] * (len(padded) - len(openings))
+        prompt_ids, images, multimodal_fields = self._tokenize_hinted(padded, padded_openings)
         completion_ids, logprobs = self._generate_single_turn(prompt_ids, images, multimodal_fields, group_size)
-        real = len(hinted)  # dummy groups sit at the end: drop them
-        new = Rollout(hinted, list(prompt_ids[:real]), list(completion_ids[:real]), [],
+        real = len(prompts)  # dummy groups sit at the end: drop them
+        new = Rollout(list(prompts), list(prompt_ids[:real]), list(completion_ids[:real]), [],
                       list(logprobs[:real]) if logprobs is not None else None)
-        if not hinted:  # this process only padded, so that the others' round could run
+        if not prompts:  # this process only padded, so that the others' round could run
             return new, torch.zeros(0)
-        new.completions = self._decode(hinted, new.completion_ids)
-        group_rows_ = [rows[i] for i in group_rows(groups, group_size)]
-        return new, self._accuracy(group_rows_, hinted, new.completions, new.completion_ids)
+        new.completions = self._decode(prompts, new.completion_ids)
+        return new, self._accuracy(prompt_rows, prompts, new.completions, new.completion_ids)
 
     # --- difficulty memory -------------------------------------------------------------------------------------
 
@@ -258,7 +284,7 @@ class GHPOTrainer(LadderClimbs, GRPOTrainer):
             if self._memory.visit(key) % self.args.hint_retest_every == 0:
                 continue  # a no-hint visit: lets hints fade once the model no longer needs them
             rung = self._memory.start_rung(key)
-            hinted = self._hinted_prompt(prompts[first_row], solution, ratios[rung])
+            hinted, _ = self._hinted(prompts[first_row], solution, ratios[rung])  # placement 'prompt' (config)
             prompts[first_row : first_row + group_size] = [hinted] * group_size
             prehinted[group] = rung
         return prehinted
@@ -322,23 +348,39 @@ class GHPOTrainer(LadderClimbs, GRPOTrainer):
         solution = row.get(self.args.solution_column)
         return solution if isinstance(solution, str) else ""
 
-    def _hinted_prompt(self, prompt, solution: str, ratio: float):
-        """The prompt with `ratio` of `solution` appended, the hint shortened to fit the token budgets."""
+    def _hinted(self, prompt, solution: str, ratio: float) -> tuple:
+        """(prompt, opening) for a hint of `ratio` of `solution`, shortened to fit the token budgets. Placement
+        'prompt': the hint follows the question after the lead-in, opening ''. 'response': the prompt stays the
+        question and the hint is the opening of the answer, which the model continues (see `_tokenize_hinted`)."""
         lead_in, unit = self.args.hint_lead_in, self.args.hint_unit
+        if self.args.hint_placement == "response":
+            place = lambda text: (prompt, text)  # noqa: E731
+        else:
+            place = lambda text: (build_hinted_prompt(prompt, text, lead_in), "")  # noqa: E731
         hint = hint_prefix(solution, ratio, unit)
         max_hint, max_prompt = self.args.hint_max_tokens, self.args.max_prompt_length
         if max_hint is None and max_prompt is None:
-            return build_hinted_prompt(prompt, hint, lead_in)
+            return place(hint)
 
         def fits(candidate: str) -> bool:
             if max_hint is not None and len(self._tokenizer(candidate, add_special_tokens=False)["input_ids"]) > max_hint:
                 return False
             if max_prompt is not None:
-                ids = self._tokenize_prompts([build_hinted_prompt(prompt, candidate, lead_in)])[0][0]
-                return len(ids) <= max_prompt
+                placed, opening = place(candidate)
+                return len(self._tokenize_hinted([placed], [opening])[0][0]) <= max_prompt
             return True
 
-        return build_hinted_prompt(prompt, fit_hint(hint, fits, unit), lead_in)
+        return place(fit_hint(hint, fits, unit))
+
+    def _tokenize_hinted(self, prompts: list, openings: list[str]) -> tuple:
+        """TRL's `_tokenize_prompts`, each row's `openings` entry appended as tokens after the generation prompt:
+        the start of the assistant's answer, which generation continues and the loss never covers (TRL masks the
+        whole prompt)."""
+        prompt_ids, images, multimodal_fields = self._tokenize_prompts(prompts)
+        if any(openings):
+            encoded = [self._tokenizer(text, add_special_tokens=False)["input_ids"] if text else [] for text in openings]
+            prompt_ids = [list(ids) + extra for ids, extra in zip(prompt_ids, encoded, strict=True)]
+        return prompt_ids, images, multimodal_fields
 
     def _decode(self, prompts: list, completion_ids: list) -> list:
         texts = self.processing_class.batch_decode(completion_ids, skip_special_tokens=True)

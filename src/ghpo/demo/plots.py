@@ -21,8 +21,11 @@ CURVES = [
     ("ghpo/mean_hint_ratio", "mean hint ratio of hinted groups", ("ghpo",)),
 ]
 SMOOTHING = 10  # steps in the moving average of the thick curves
-COLOURS = {"base": "tab:gray", "grpo": "tab:blue", "ghpo": "tab:orange"}
-NAMES = {"base": "base (warm-up)", "grpo": "GRPO", "ghpo": "GHPO"}
+COLOURS = {"base": "tab:gray", "grpo": "tab:blue", "ghpo": "tab:orange", "dapo": "tab:green",
+           "ghpo-dapo": "tab:red", "ghpo-response": "tab:purple", "ghpo-imitation": "tab:brown"}
+NAMES = {"base": "base (warm-up)", "grpo": "GRPO", "ghpo": "GHPO", "dapo": "DAPO resampling",
+         "ghpo-dapo": "GHPO + resampling", "ghpo-response": "GHPO, hint in response",
+         "ghpo-imitation": "GHPO + imitation"}
 
 
 def plot_levels(rows: list[dict], path: Path, seeds: int) -> None:

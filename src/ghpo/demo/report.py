@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from . import plots
+from .arms import arms_table, parse_arms
 from .findings import findings_markdown
 from .stats import aggregate_over_seeds, mean_interval, paired_differences
 
@@ -249,9 +250,13 @@ def write_all(settings, output: Path, warmup: dict, base_table: dict, runs: list
     plots.plot_curves({arm: [r[arm]["log"] for r in runs] for arm in ("grpo", "ghpo")}, output / names[2])
     if runs[0]["grpo"]["curve"]:
         names.append("no_hint_curves.png")
-        plots.plot_no_hint_curves({arm: [r[arm]["curve"] for r in runs] for arm in ("grpo", "ghpo")}, hard,
+        plots.plot_no_hint_curves({arm: [r[arm]["curve"] for r in runs] for arm in parse_arms(settings.arms)}, hard,
                                   output / names[-1], settings.reach_accuracy)
     text = interpretation(rows, base_table, runs, settings, base_extra)
+    arms = parse_arms(settings.arms)
+    base_pool = sum(base_table[0.0][lv] for lv in hard) / len(hard)
+    arms_md, arm_rows = arms_table([{**r, "base_pool": base_pool} for r in runs], arms, hard, settings.seeds)
+    table = f"{table}\n\nEvery arm on the RL pool:\n\n{arms_md}"
     (output / "report.md").write_text(report_markdown(settings, warmup, base_table, table, text, seconds, runs,
                                                       base_extra))
     metrics = {
@@ -259,7 +264,7 @@ def write_all(settings, output: Path, warmup: dict, base_table: dict, runs: list
         "base_hint_table": {str(ratio): acc for ratio, acc in base_table.items()},
         "base_extra": {key: ({str(k): v for k, v in value.items()} if key in ("sampled", "student") else value)
                        for key, value in base_extra.items()},
-        "per_level": rows, "runs": runs, "table": table, "plots": names,
+        "per_level": rows, "arms": arm_rows, "runs": runs, "table": table, "plots": names,
     }
     write_metrics(output / "metrics.json", metrics)
     return metrics

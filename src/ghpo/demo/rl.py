@@ -1,7 +1,8 @@
-"""One RL run of the demo: `GHPOTrainer` (GHPO, or plain GRPO with `rl_type='grpo'`) from the warmed-up base.
+"""One RL run of the demo: `GHPOTrainer` (GHPO, plain GRPO with `rl_type='grpo'`, or a variant of `ARMS`) from
+the warmed-up base.
 
-GRPO and GHPO share everything — base model, RL pool, seed, batch, steps, learning rate, reward — except
-`rl_type`. The model is saved as an ordinary HF folder; the per-step log is returned for the report.
+Every arm shares everything — base model, RL pool, seed, batch, steps, learning rate, reward — except its `ARMS`
+entry. The model is saved as an ordinary HF folder; the per-step log is returned for the report.
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 from ..config import GHPOConfig
 from ..rewards import accuracy_reward
 from ..trainer import GHPOTrainer
+from .arms import ARMS
 from .evaluate import max_new_tokens
 from .settings import DemoSettings
 from .warmup import train_and_save
 
 
-def rl_config(settings: DemoSettings, rl_type: str, seed: int, output_dir: Path) -> GHPOConfig:
-    """The GHPOConfig of one run; identical for GRPO and GHPO except `rl_type` (and `--ghpo_options`)."""
+def rl_config(settings: DemoSettings, arm: str, seed: int, output_dir: Path) -> GHPOConfig:
+    """The GHPOConfig of one run; identical for every arm except its `ARMS` entry (and, for the arms with hints,
+    `--ghpo_options`)."""
     group = settings.num_generations
+    rl_type, options = ARMS[arm]
     return GHPOConfig(
         output_dir=str(output_dir),
         rl_type=rl_type,
@@ -48,11 +52,12 @@ def rl_config(settings: DemoSettings, rl_type: str, seed: int, output_dir: Path)
         bf16=settings.bf16,
         gradient_checkpointing=False,  # TRL's default (True) only slows a model this small
         disable_tqdm=False,
+        **options,
         **(settings.ghpo_overrides if rl_type == "ghpo" else {}),
     )
 
 
-def train_rl(settings: DemoSettings, base_dir: Path, dataset, rl_type: str, seed: int, output_dir: Path,
+def train_rl(settings: DemoSettings, base_dir: Path, dataset, arm: str, seed: int, output_dir: Path,
              callbacks: list | None = None) -> dict:
     """Train one run; returns {"log": per-step log dicts, "seconds": wall time, "model_dir": str}."""
     set_seed(seed)
@@ -62,7 +67,7 @@ def train_rl(settings: DemoSettings, base_dir: Path, dataset, rl_type: str, seed
         model=model,
         processing_class=tokenizer,
         reward_funcs=[accuracy_reward],
-        args=rl_config(settings, rl_type, seed, output_dir),
+        args=rl_config(settings, arm, seed, output_dir),
         train_dataset=dataset,
         callbacks=callbacks,
     )

@@ -11,15 +11,17 @@ import torch
 from transformers import set_seed
 
 from . import report
+from .arms import parse_arms
 from .curves import NoHintCurve, measure_no_hint
 from .findings import CARRY_TOLERANCE, MIN_OTHER_STEPS
 from .evaluate import accuracy_of, complete_share, hint_table, level_accuracy, level_completions, step_accuracy, student_table
 from .rl import train_rl
 from .settings import DemoSettings
-from .warmup import cached_base, load_base, warm_up
+from .warmup import cached_base, extend_warm_up, load_base, mark_checked, warm_up
 from .world import CURVE_SEED_OFFSET, eval_rows, rl_dataset
 
-WARMUP_EXAMPLES_PER_MINUTE = 4000  # measured: 50 000 examples at hidden 96 in 12.5 min on 2 cores (hidden 64: faster)
+# measured at hidden 96 on 2 cores: 50 000 examples in 12.5 min (Intel Xeon) and in 23.4 min (AMD EPYC); the slower
+WARMUP_EXAMPLES_PER_MINUTE = 2100
 
 
 def stage(number: int, title: str) -> None:
@@ -28,9 +30,12 @@ def stage(number: int, title: str) -> None:
 
 def build_world(settings: DemoSettings):
     stage(1, f"world ({settings.world}): chained arithmetic, level = number of steps")
-    share = settings.carry_share if settings.world == "misconception" else None
-    evaluation = eval_rows(settings.levels("eval_levels"), settings.eval_per_level, settings.task_seed, share)
-    pool = rl_dataset(settings.levels("hard_levels"), settings.rl_per_level, settings.task_seed, share)
+    hard, levels = settings.levels("hard_levels"), settings.levels("eval_levels")
+    shares = {level: settings.task_carry_share(level in hard) for level in levels}
+    evaluation = sorted((row for share in dict.fromkeys(shares.values())  # one draw per share, as before for one
+                         for row in eval_rows([lv for lv in levels if shares[lv] == share], settings.eval_per_level,
+                                              settings.task_seed, share)), key=lambda row: row["level"])
+    pool = rl_dataset(hard, settings.rl_per_level, settings.task_seed, settings.task_carry_share(True))
     example = next(row for row in evaluation if row["level"] == 2)
     print(f"  example (level 2): {example['problem']}\n  " + example["solution"].replace("\n", "\n  "))
     warmup = (f"warm-up levels {settings.warmup_levels} (a student who gets a carry right "
@@ -58,6 +63,34 @@ def get_base(settings: DemoSettings) -> tuple[Path, dict]:
     shutil.rmtree(folder / "sft", ignore_errors=True)
     print(f"  done in {summary['seconds'] / 60:.1f} min, final SFT loss {summary['final_loss']}")
     return folder, {**summary, "cached": False}
+
+
+def train_until_converged(settings: DemoSettings, folder: Path, summary: dict, evaluation: list[dict]) -> dict:
+    """Misconception world: check the base's sampled steps on the evaluation set; while it has not converged, extend
+    its warm-up (at most --warmup_extensions times). A base that passed once is not checked again here."""
+    if settings.world != "misconception" or "converged_steps" in summary or not settings.check_warmup:
+        return summary
+    extension = summary.get("extensions", 0)
+    while True:
+        model, tokenizer, _ = load_base(folder, settings)
+        set_seed(settings.task_seed)
+        pairs = level_completions(model, tokenizer, evaluation, 0.0, settings.hint_unit, settings.hint_lead_in,
+                                  "convergence check", sample=True)
+        steps = step_accuracy(pairs)
+        if not not_converged(settings, steps):
+            mark_checked(folder, steps)
+            return {**summary, "converged_steps": steps}
+        if extension >= settings.warmup_extensions:
+            return summary  # measure_base's check stops the run, saying what to change
+        extension += 1
+        minutes = settings.warmup_extension_examples / WARMUP_EXAMPLES_PER_MINUTE
+        print(f"  not converged yet (sampled carries {report.fmt(steps['flaky'])} % right, other steps "
+              f"{report.fmt(steps['other'])} %): extension {extension} of at most {settings.warmup_extensions}, "
+              f"{settings.warmup_extension_examples} fresh examples (~{minutes:.0f} min)", flush=True)
+        summary = {**extend_warm_up(settings, folder, extension), "cached": summary.get("cached", False)}
+        shutil.rmtree(folder / "sft", ignore_errors=True)
+        print(f"  extension {extension} done: {summary['examples']} examples in all, final SFT loss "
+              f"{summary['final_loss']}", flush=True)
 
 
 def measure_base(settings: DemoSettings, folder: Path, evaluation: list[dict]) -> tuple[dict, dict]:
@@ -94,28 +127,33 @@ def measure_base(settings: DemoSettings, folder: Path, evaluation: list[dict]) -
     return table, {"sampled": sampled, "student": student, "steps": steps, "steps_pool": steps_pool}
 
 
+def not_converged(settings: DemoSettings, steps: dict) -> bool:
+    return abs(steps["flaky"] - settings.carry_accuracy) > CARRY_TOLERANCE or not steps["other"] >= MIN_OTHER_STEPS
+
+
 def check_converged(settings: DemoSettings, steps: dict) -> None:
     """Stop before RL, saying what to change, when the base did not learn its world."""
-    off = abs(steps["flaky"] - settings.carry_accuracy) > CARRY_TOLERANCE or not steps["other"] >= MIN_OTHER_STEPS
-    if not off or not settings.check_warmup:
+    if not not_converged(settings, steps) or not settings.check_warmup:
         return
     raise SystemExit(
         f"the warm-up did not converge: sampled flaky steps {report.fmt(steps['flaky'])} % right (the student's "
         f"{report.fmt(settings.carry_accuracy)} % ± {100 * CARRY_TOLERANCE:.0f}), other steps "
         f"{report.fmt(steps['other'])} % (needs >= {100 * MIN_OTHER_STEPS:.0f} %). "
-        "RL on such a base measures its unfinished warm-up, not GHPO. Give it more to learn from: --warmup_epochs 2, "
-        "more --warmup_examples or a wider model (--hidden_size 96); or --no-check_warmup to go on anyway. The base "
-        f"stays cached in {settings.warmup_dir()} (delete it to redo the same warm-up).")
+        "RL on such a base measures its unfinished warm-up, not GHPO. Give it more to learn from: a higher "
+        f"--warmup_extensions (now {settings.warmup_extensions}; each trains the cached base on "
+        f"{settings.warmup_extension_examples} more examples), --warmup_epochs 2, more --warmup_examples or a wider "
+        "model; or --no-check_warmup to go on anyway. The base stays cached in "
+        f"{settings.warmup_dir()} (delete it to redo the same warm-up).")
 
 
 def run_seed(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], curve_rows: list[dict],
              seed: int) -> dict:
-    """GRPO then GHPO for one seed; each evaluated per level without hints (and, for the diagnostics, the pool with
-    the ladder's first hint and, sampled, the pool's flaky steps)."""
+    """GRPO, GHPO and any other --arms for one seed; each evaluated per level without hints (and, for the
+    diagnostics, the pool with the ladder's first hint and, sampled, the pool's flaky steps)."""
     results = {}
     hard_rows = [row for row in evaluation if row["level"] in settings.levels("hard_levels")]
     unit, lead_in = settings.hint_unit, settings.hint_lead_in
-    for rl_type in ("grpo", "ghpo"):
+    for rl_type in parse_arms(settings.arms):  # an arm's name ('grpo', 'ghpo', 'dapo', ...)
         out = Path(settings.output_dir) / "models" / f"{rl_type}-seed{seed}"
         print(f"  seed {seed}: training {rl_type.upper()} for {settings.steps} steps", flush=True)
         curve = NoHintCurve(curve_rows, settings.curve_every, unit, lead_in, seed) if curve_rows else None
@@ -139,13 +177,13 @@ def run_seed(settings: DemoSettings, folder: Path, pool, evaluation: list[dict],
 
 
 def train_all(settings: DemoSettings, folder: Path, pool, evaluation: list[dict]) -> list[dict]:
-    stage(4, f"RL: GRPO and GHPO from the same base, {settings.seeds} seed(s), {settings.steps} steps each")
+    arms = ", ".join(parse_arms(settings.arms)).upper()
+    stage(4, f"RL: {arms} from the same base, {settings.seeds} seed(s), {settings.steps} steps each")
     group = settings.num_generations
     print(f"  batch: {settings.prompts_per_step} problems x G={group}, lr {settings.learning_rate}, "
           f"temperature {settings.temperature}, GHPO ladder {settings.ratios} ({settings.hint_unit} cut)")
-    share = settings.carry_share if settings.world == "misconception" else None
-    curve_rows = eval_rows(settings.levels("hard_levels"), settings.curve_per_level, settings.task_seed, share,
-                           offset=CURVE_SEED_OFFSET) if settings.curve_every > 0 else []
+    curve_rows = eval_rows(settings.levels("hard_levels"), settings.curve_per_level, settings.task_seed,
+                           settings.task_carry_share(True), offset=CURVE_SEED_OFFSET) if settings.curve_every > 0 else []
     return [run_seed(settings, folder, pool, evaluation, curve_rows, seed) for seed in range(settings.seeds)]
 
 
@@ -158,6 +196,7 @@ def run_demo(settings: DemoSettings) -> dict:
     output.mkdir(parents=True, exist_ok=True)
     evaluation, pool = build_world(settings)
     folder, warmup_summary = get_base(settings)
+    warmup_summary = train_until_converged(settings, folder, warmup_summary, evaluation)
     base_table, base_extra = measure_base(settings, folder, evaluation)
     if settings.base_only:
         print(f"\n--base_only: stopping before RL ({(time.time() - started) / 60:.1f} min)")

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from ..config import PAPER_HINT_LEAD_IN
+from .arms import parse_arms
 
 
 def _levels(text: str) -> list[int]:
@@ -56,6 +57,11 @@ class DemoSettings:
     carry_share: float = _knob(0.6, "misconception world: how often the generator asks for a carry step (the only "
                                "flaky kind; none is possible from a round value, so the share of carries is lower: "
                                "about 0.46 for 0.6). The other steps neither carry nor borrow.")
+    pool_carry_share: float = _knob(-1.0, "misconception world: --carry_share of the RL pool and of the hard levels' "
+                                    "evaluation and learning-curve sets (-1: the warm-up's --carry_share). 1.0 makes "
+                                    "the hard problems carry-dense: every step that can carry does, so a bare "
+                                    "question holds more flaky steps than a hinted continuation. Not part of the "
+                                    "warm-up: the cached base is reused.")
     carry_accuracy: float = _knob(0.2, "misconception world: probability that the warm-up's student gets a flaky "
                                   "step right (else it forgets the carry / borrow). The base model learns it.")
     easy_levels: str = _knob("1-2", "Levels called 'easy' in the report (ceiling world: also the levels the warm-up "
@@ -83,6 +89,11 @@ class DemoSettings:
     warmup_stretch_fraction: float = _knob(0.0, "Fraction of full (unhinted) warm-up solutions taken one level past "
                                            "the easy levels: a soft edge instead of a hard length ceiling.")
     warmup_max_remaining: int = _knob(2, "A hinted warm-up example leaves at most this many steps to the model.")
+    warmup_extensions: int = _knob(2, "misconception world: when the warmed-up base fails the convergence check "
+                                   "(see --check_warmup), go on training it on --warmup_extension_examples fresh "
+                                   "examples at half the learning rate, then check again, at most this many times "
+                                   "(0: never). Cached with the base.")
+    warmup_extension_examples: int = _knob(20000, "Examples per warm-up extension.")
     warmup_lr: float = _knob(4e-3, "Warm-up learning rate (cosine schedule).")
     warmup_batch_size: int = _knob(32, "Warm-up batch size.")
     # --- RL (same for GRPO and GHPO) ---
@@ -104,11 +115,22 @@ class DemoSettings:
     hint_lead_in: str = _knob(PAPER_HINT_LEAD_IN, "Text between question and hint (default: the paper's sentence).")
     ghpo_options: str = _knob("", "Extra GHPOConfig options for the GHPO run, comma-separated key=value (e.g. "
                               "'difficulty_memory=true,hint_first_generation=true' or 'ladder_mode=parallel').")
-    seeds: int = _knob(1, "Repeat GRPO and GHPO with seeds 0..N-1 and report mean and 95 % interval per level.")
+    arms: str = _knob("grpo,ghpo", "Runs per seed, comma-separated: grpo and ghpo (always run), and variants on the "
+                      "same trainer: dapo (GRPO + zero-variance resampling), ghpo-dapo (the ladder, then "
+                      "resampling), ghpo-response (the hint opens the answer), ghpo-imitation (+ the NLL of "
+                      "solved hints after the bare question, λ = 1). The report adds a table of every arm (pool "
+                      "accuracy, paired differences with GRPO and GHPO, generated tokens).")
+    seeds: int = _knob(1, "Repeat every arm with seeds 0..N-1 and report mean and 95 % interval per level.")
     # --- hardware ---
     device: str = _knob("cpu", "cpu or cuda.", choices=["cpu", "cuda"])
     bf16: bool = _knob(False, "bf16 training and generation (GPU).")
     threads: int = _knob(0, "torch CPU threads (0: torch's default, one per core).")
+
+    def task_carry_share(self, hard: bool) -> float | None:
+        """carry_share of the generated problems: None in the ceiling world; the RL pool's for the hard levels."""
+        if self.world != "misconception":
+            return None
+        return self.pool_carry_share if hard and self.pool_carry_share >= 0 else self.carry_share
 
     def levels(self, name: str) -> list[int]:
         return _levels(getattr(self, name))
@@ -146,7 +168,8 @@ class DemoSettings:
 # --quick measures the mismatch but its hints do not help: it is a smoke test, not the result.
 QUICK = dict(eval_levels="1-5", hard_levels="4-5", warmup_levels="1-5", eval_per_level=30, rl_per_level=16,
              warmup_examples=5000, warmup_hinted_fraction=0.0, warmup_batch_size=8, steps=3, prompts_per_step=4,
-             num_generations=4, curve_every=2, curve_per_level=8, check_warmup=False, hidden_size=64)
+             num_generations=4, curve_every=2, curve_per_level=8, check_warmup=False, warmup_extensions=0,
+             hidden_size=64)
 
 # --world ceiling: the first demo's world and recipe, kept reachable for the README's comparison.
 CEILING = dict(hard_levels="4-6", eval_levels="1-6", warmup_levels="1-6", warmup_hinted_fraction=0.5, steps=60,
@@ -159,8 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="GRPO vs GHPO on a toy task, on CPU, with nothing to download: build a chained-arithmetic task "
         "and a tiny model, warm it up (cached), train GRPO and GHPO on the hard levels from the same base, follow "
         "their no-hint accuracy on a held-out set during RL, evaluate per level and write report.md, plots and "
-        "metrics.json. The first run spends ~12 min (2 CPU cores) on the warm-up and caches it; each seed then "
-        "takes ~10 min. --world ceiling runs the first demo's world.",
+        "metrics.json. The first run spends 12-25 min (2 CPU cores, by machine) on the warm-up, plus ~10 min per "
+        "extension where the check finds it unconverged, and caches it; each seed then takes ~10-15 min. --world ceiling runs the first demo's world.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     for spec in fields(DemoSettings):
@@ -198,6 +221,13 @@ def validate(settings: DemoSettings) -> None:
                          f"{settings.easy_levels} / --hard_levels {settings.hard_levels}: evaluate them too")
     if not 0 <= settings.carry_share <= 1 or not 0 <= settings.carry_accuracy <= 1:
         raise SystemExit("--carry_share and --carry_accuracy are probabilities in [0, 1]")
+    if not (settings.pool_carry_share == -1 or 0 <= settings.pool_carry_share <= 1):
+        raise SystemExit(f"--pool_carry_share is a probability in [0, 1] (or -1: the same as --carry_share), got "
+                         f"{settings.pool_carry_share}")
+    try:
+        parse_arms(settings.arms)
+    except ValueError as error:
+        raise SystemExit(f"--arms: {error}") from None
     ratios = settings.ratios
     if not ratios or any(not 0 < r <= 1 for r in ratios) or ratios != sorted(set(ratios)):
         raise SystemExit(f"--hint_ratios must be increasing fractions in (0, 1], got {settings.hint_ratios!r}")
