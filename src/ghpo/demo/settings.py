@@ -89,7 +89,7 @@ class DemoSettings:
     warmup_stretch_fraction: float = _knob(0.0, "Fraction of full (unhinted) warm-up solutions taken one level past "
                                            "the easy levels: a soft edge instead of a hard length ceiling.")
     warmup_max_remaining: int = _knob(2, "A hinted warm-up example leaves at most this many steps to the model.")
-    warmup_extensions: int = _knob(2, "misconception world: when the warmed-up base fails the convergence check "
+    warmup_extensions: int = _knob(4, "misconception world: when the warmed-up base fails the convergence check "
                                    "(see --check_warmup), go on training it on --warmup_extension_examples fresh "
                                    "examples at half the learning rate, then check again, at most this many times "
                                    "(0: never). Cached with the base.")
