@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .hints import hint_prefix
+from .ladder import hard_group_mask
 
 
 def imitation_batch(sequences: list[tuple[list[int], int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -45,7 +45,8 @@ def masked_token_nll(logits: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor
 
 
 class HintImitation:
-    """Mixin: needs GHPOTrainer's `_tokenize_hinted`, `_solution`, `_accuracy` and the ladder's final rungs."""
+    """Mixin: needs GHPOTrainer's `_hint_text`, `_tokenize_hinted`, `_solution`, `_accuracy` and the ladder's
+    final rungs."""
 
     def _check_imitation_supported(self) -> None:
         if getattr(self, "is_fsdp_enabled", False) or (
@@ -59,16 +60,16 @@ class HintImitation:
         group with that hint (else nothing to imitate); `_generate_and_score_completions` attaches them."""
         group_size = self.num_generations
         accuracy = self._accuracy(rows, rollout.prompts, rollout.completions, rollout.completion_ids)  # memoized
-        solved = (torch.nan_to_num(accuracy, nan=0.0) > 0).view(-1, group_size).any(dim=1)  # (N,)
+        solved = ~hard_group_mask(accuracy, group_size)  # (N,)
         sequences = []
         for group in range(len(rows) // group_size):
             first_row = group * group_size
             entry = ([0], 0)
             if group in final_rung and solved[group]:
-                hint = hint_prefix(self._solution(rows[first_row]), ratios[final_rung[group]], self.args.hint_unit)
-                bare = self._tokenize_hinted([self._original_prompts[first_row]], [""])[0][0]
-                with_hint = self._tokenize_hinted([self._original_prompts[first_row]], [hint])[0][0]
-                entry = (list(with_hint), len(with_hint) - len(bare))
+                prompt = self._original_prompts[first_row]
+                hint = self._hint_text(prompt, self._solution(rows[first_row]), ratios[final_rung[group]])  # as shown
+                with_hint = self._tokenize_hinted([prompt], [hint])[0][0]  # the bare question, then the hint
+                entry = (list(with_hint), len(self._tokenizer(hint, add_special_tokens=False)["input_ids"]))
             sequences += [entry] * group_size
         self._imitation_pending = imitation_batch(sequences, self._tokenizer.pad_token_id or 0)
 

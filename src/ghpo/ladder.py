@@ -20,10 +20,14 @@ def hard_group_mask(accuracy: torch.Tensor, group_size: int) -> torch.Tensor:
 
     NaN (a reward that could not be computed) counts as a failure: it cannot prove the group solvable.
     """
+    return ~(grouped_rewards(accuracy, group_size) > 0).any(dim=1)  # (N,)
+
+
+def grouped_rewards(accuracy: torch.Tensor, group_size: int) -> torch.Tensor:
+    """(N*G,) rewards -> (N, G), NaN as 0 (a reward that could not be computed counts as a failure)."""
     if accuracy.numel() % group_size:
         raise ValueError(f"{accuracy.numel()} rewards do not split into groups of {group_size}")
-    solved = torch.nan_to_num(accuracy.float(), nan=0.0) > 0  # (N*G,)
-    return ~solved.view(-1, group_size).any(dim=1)  # (N,)
+    return torch.nan_to_num(accuracy.float(), nan=0.0).view(-1, group_size)
 
 
 def group_rows(group_indices: Sequence[int], group_size: int) -> list[int]:

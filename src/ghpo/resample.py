@@ -20,14 +20,12 @@ import random
 
 import torch
 
-from .ladder import Rollout
+from .ladder import Rollout, grouped_rewards
 
 
 def flat_group_mask(accuracy: torch.Tensor, group_size: int) -> torch.Tensor:
     """(N*G,) accuracy rewards -> (N,) bool: True where every completion of the group scored the same (NaN: 0)."""
-    if accuracy.numel() % group_size:
-        raise ValueError(f"{accuracy.numel()} rewards do not split into groups of {group_size}")
-    values = torch.nan_to_num(accuracy.float(), nan=0.0).view(-1, group_size)  # (N, G)
+    values = grouped_rewards(accuracy, group_size)  # (N, G)
     return (values == values[:, :1]).all(dim=1)
 
 

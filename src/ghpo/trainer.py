@@ -352,25 +352,30 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, GRPOTrain
         """(prompt, opening) for a hint of `ratio` of `solution`, shortened to fit the token budgets. Placement
         'prompt': the hint follows the question after the lead-in, opening ''. 'response': the prompt stays the
         question and the hint is the opening of the answer, which the model continues (see `_tokenize_hinted`)."""
-        lead_in, unit = self.args.hint_lead_in, self.args.hint_unit
+        return self._place_hint(prompt, self._hint_text(prompt, solution, ratio))
+
+    def _place_hint(self, prompt, hint: str) -> tuple:
         if self.args.hint_placement == "response":
-            place = lambda text: (prompt, text)  # noqa: E731
-        else:
-            place = lambda text: (build_hinted_prompt(prompt, text, lead_in), "")  # noqa: E731
+            return prompt, hint
+        return build_hinted_prompt(prompt, hint, self.args.hint_lead_in), ""
+
+    def _hint_text(self, prompt, solution: str, ratio: float) -> str:
+        """The hint shown for `prompt`: `ratio` of `solution`, shortened to fit the token budgets."""
+        unit = self.args.hint_unit
         hint = hint_prefix(solution, ratio, unit)
         max_hint, max_prompt = self.args.hint_max_tokens, self.args.max_prompt_length
         if max_hint is None and max_prompt is None:
-            return place(hint)
+            return hint
 
         def fits(candidate: str) -> bool:
             if max_hint is not None and len(self._tokenizer(candidate, add_special_tokens=False)["input_ids"]) > max_hint:
                 return False
             if max_prompt is not None:
-                placed, opening = place(candidate)
+                placed, opening = self._place_hint(prompt, candidate)
                 return len(self._tokenize_hinted([placed], [opening])[0][0]) <= max_prompt
             return True
 
-        return place(fit_hint(hint, fits, unit))
+        return fit_hint(hint, fits, unit)
 
     def _tokenize_hinted(self, prompts: list, openings: list[str]) -> tuple:
         """TRL's `_tokenize_prompts`, each row's `openings` entry appended as tokens after the generation prompt:
@@ -378,8 +383,10 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, GRPOTrain
         whole prompt)."""
         prompt_ids, images, multimodal_fields = self._tokenize_prompts(prompts)
         if any(openings):
-            encoded = [self._tokenizer(text, add_special_tokens=False)["input_ids"] if text else [] for text in openings]
-            prompt_ids = [list(ids) + extra for ids, extra in zip(prompt_ids, encoded, strict=True)]
+            encoded = {text: self._tokenizer(text, add_special_tokens=False)["input_ids"]
+                       for text in set(openings) if text}  # a group's G rows share one opening
+            prompt_ids = [list(ids) + encoded.get(opening, [])
+                          for ids, opening in zip(prompt_ids, openings, strict=True)]
         return prompt_ids, images, multimodal_fields
 
     def _decode(self, prompts: list, completion_ids: list) -> list:

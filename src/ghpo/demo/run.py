@@ -20,7 +20,8 @@ from .settings import DemoSettings
 from .warmup import cached_base, extend_warm_up, load_base, mark_checked, warm_up
 from .world import CURVE_SEED_OFFSET, eval_rows, rl_dataset
 
-# measured at hidden 96 on 2 cores: 50 000 examples in 12.5 min (Intel Xeon) and in 23.4 min (AMD EPYC); the slower
+# measured at hidden 96 on 2 cores: 50 000 examples in 12.5 min (Intel Xeon), 23.4 min (AMD EPYC); the estimates
+# printed before a warm-up use the slower machine's rate
 WARMUP_EXAMPLES_PER_MINUTE = 2100
 
 
@@ -153,26 +154,26 @@ def run_seed(settings: DemoSettings, folder: Path, pool, evaluation: list[dict],
     results = {}
     hard_rows = [row for row in evaluation if row["level"] in settings.levels("hard_levels")]
     unit, lead_in = settings.hint_unit, settings.hint_lead_in
-    for rl_type in parse_arms(settings.arms):  # an arm's name ('grpo', 'ghpo', 'dapo', ...)
-        out = Path(settings.output_dir) / "models" / f"{rl_type}-seed{seed}"
-        print(f"  seed {seed}: training {rl_type.upper()} for {settings.steps} steps", flush=True)
+    for arm in parse_arms(settings.arms):
+        out = Path(settings.output_dir) / "models" / f"{arm}-seed{seed}"
+        print(f"  seed {seed}: training {arm.upper()} for {settings.steps} steps", flush=True)
         curve = NoHintCurve(curve_rows, settings.curve_every, unit, lead_in, seed) if curve_rows else None
-        run = train_rl(settings, folder, pool, rl_type, seed, out, callbacks=[curve] if curve else None)
+        run = train_rl(settings, folder, pool, arm, seed, out, callbacks=[curve] if curve else None)
         model, tokenizer = run["model"], run["tokenizer"]
-        accuracy = level_accuracy(model, tokenizer, evaluation, 0.0, unit, lead_in, desc=f"{rl_type} eval")
+        accuracy = level_accuracy(model, tokenizer, evaluation, 0.0, unit, lead_in, desc=f"{arm} eval")
         # Diagnostic: did the run learn *with* the ladder's first hint, and did that carry over to no hint?
         hinted = level_accuracy(model, tokenizer, hard_rows, settings.ratios[0], unit, lead_in,
-                                desc=f"{rl_type} eval, hint {settings.ratios[0]:.0%}")
+                                desc=f"{arm} eval, hint {settings.ratios[0]:.0%}")
         after = measure_no_hint(model, tokenizer, hard_rows, unit, lead_in, seed) if settings.world == "misconception" \
             else {}
-        print(f"  seed {seed} {rl_type.upper()}: {run['seconds'] / 60:.1f} min; accuracy per level: "
+        print(f"  seed {seed} {arm.upper()}: {run['seconds'] / 60:.1f} min; accuracy per level: "
               + ", ".join(f"L{lv} {report.fmt(acc)}" for lv, acc in accuracy.items())
               + f"; RL pool with a {settings.ratios[0]:.0%} hint: "
               + ", ".join(f"L{lv} {report.fmt(acc)}" for lv, acc in hinted.items())
               + (f"; sampled flaky steps {report.fmt(after['flaky'])} % right" if after else ""), flush=True)
-        results[rl_type] = {"accuracy": accuracy, "accuracy_first_rung": hinted, "log": run["log"],
-                            "seconds": run["seconds"], "model_dir": run["model_dir"],
-                            "curve": curve.points if curve else [], "pool_sampled": after}
+        results[arm] = {"accuracy": accuracy, "accuracy_first_rung": hinted, "log": run["log"],
+                        "seconds": run["seconds"], "model_dir": run["model_dir"],
+                        "curve": curve.points if curve else [], "pool_sampled": after}
     return results
 
 
