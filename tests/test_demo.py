@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -127,6 +128,61 @@ def test_is_correct_reads_the_last_box():
     assert max_new_tokens(2) == 16 * 3 + 8
 
 
+GOLD = "Step 1: 47 + 5 = 52.\nStep 2: 52 - 3 = 49.\nStep 3: 49 + 8 = 57.\nThe answer is \\boxed{57}."
+
+
+@pytest.mark.parametrize("completion, given, right", [
+    (GOLD, 0, True),
+    ("Step 2: 52 - 3 = 49.\nStep 3: 49 + 8 = 57.\nThe answer is \\boxed{57}.", 1, True),  # after a 1-line hint
+    # the teleport RL found: a forgotten carry (42), then the right running value copied in as a left operand
+    ("Step 1: 47 + 5 = 42.\nStep 2: 52 - 3 = 49.\nStep 3: 49 + 8 = 57.\nThe answer is \\boxed{57}.", 0, False),
+    ("Step 1: 47 + 5 = 52.\nStep 2: 52 - 3 = 49.\nStep 3: 49 + 8 = 57.\nThe answer is \\boxed{58}.", 0, False),
+    ("Step 1: 47 + 5 = 52.\nStep 3: 49 + 8 = 57.\nThe answer is \\boxed{57}.", 0, False),  # a step left out
+    ("Step 3: 49 + 8 = 57.\nThe answer is \\boxed{57}.", 1, False),  # began after the hint it was given
+    ("The answer is \\boxed{57}.", 0, False),  # no step written at all
+    ("The answer is \\boxed{57}.", 3, True),  # ... where the hint gave every step
+])
+def test_worked_solution_check_by_hand(completion, given, right):
+    from ghpo.arithmetic import worked_solution_right
+    from ghpo.demo.evaluate import is_right
+
+    assert worked_solution_right(GOLD, completion, given) is right
+    assert is_right({"solution": GOLD, "answer": "57", "given_steps": given}, completion, "steps") is right
+    # the answer check only reads the box: the teleport counts as right there
+    assert is_right({"solution": GOLD, "answer": "57"}, completion, "answer") is completion.endswith("{57}.")
+
+
+def test_the_steps_reward_accepts_starts_after_a_ladder_hint_only_and_names_itself():
+    from ghpo.demo.rl import hint_starts, reward_of, rl_config
+
+    settings = parse_settings(["--check", "steps"])
+    reward = reward_of(settings)
+    assert hint_starts(GOLD, settings.ratios, "line") == {0, 1, 2, 3}  # 4 lines: the ladder gives 1, 2 or 3
+    teleport = "Step 1: 47 + 5 = 42.\nStep 2: 52 - 3 = 49.\nStep 3: 49 + 8 = 57.\nThe answer is \\boxed{57}."
+    after_two = [{"role": "assistant", "content": "Step 3: 49 + 8 = 57.\nThe answer is \\boxed{57}."}]
+    box_only = "The answer is \\boxed{57}."  # right after the 75 % hint, which gives all three steps
+    assert reward([GOLD, teleport, after_two, box_only], solution=[GOLD] * 4) == [1.0, 0.0, 1.0, 1.0]
+    two_lines = "Step 1: 47 + 5 = 52.\nThe answer is \\boxed{52}."  # no hint gives its only step: no box-only
+    assert hint_starts(two_lines, settings.ratios, "line") == {0, 1}
+    assert reward(["The answer is \\boxed{52}.", "The answer is \\boxed{57}."], solution=[two_lines, two_lines]) \
+        == [1.0, 0.0]
+    assert rl_config(settings, "ghpo", 0, Path("unused")).accuracy_reward_name == "worked_solution_reward"
+    assert reward_of(parse_settings([])).__name__ == "accuracy_reward"  # the default: the box alone
+    with pytest.raises(SystemExit, match="needs --hint_unit line"):
+        parse_settings(["--hint_unit", "char", "--check", "steps"])
+    assert parse_settings(["--hint_unit", "char"]).check == "answer"
+
+
+def test_student_table_under_the_steps_check():
+    from ghpo.demo.evaluate import student_table
+
+    row = {"problem": "Start with 47. Step 1: add 5. Step 2: subtract 3. What is the result?", "answer": "49",
+           "level": 2, "solution": "Step 1: 47 + 5 = 52.\nStep 2: 52 - 3 = 49.\nThe answer is \\boxed{49}."}
+    for check in ("steps", "answer"):  # a carry-only world: a slip always moves the box too
+        assert student_table([row], [], "line", carry_accuracy=0.0, check=check) == {0.0: {2: 0.0}}
+        assert student_table([row], [], "line", carry_accuracy=1.0, check=check) == {0.0: {2: 1.0}}
+
+
 def test_parse_settings_levels_quick_and_explicit_flags_win():
     settings = parse_settings(["--hard_levels", "3,5-6", "--eval_levels", "1-6", "--quick", "--steps", "7"])
     assert settings.levels("hard_levels") == [3, 5, 6]  # explicit flag kept despite --quick
@@ -186,11 +242,11 @@ def test_verdict_cases():
 
 # --- end to end -----------------------------------------------------------------------------------------------
 
-def test_demo_quick_end_to_end(tmp_path):
+def test_demo_quick_end_to_end(tmp_path, monkeypatch):
     from ghpo.demo import main
 
     output = tmp_path / "out"
-    assert main(["--quick", "--output_dir", str(output), "--cache_dir", str(tmp_path / "cache"),
+    assert main(["--quick", "--output_dir", str(output), "--cache_dir", str(tmp_path / "cache"), "--check", "steps",
                  "--arms", "grpo,ghpo,dapo,ghpo-response"]) == 0
     for name in ("report.md", "metrics.json", "accuracy_per_level.png", "base_hints.png", "training_curves.png",
                  "no_hint_curves.png"):
@@ -209,6 +265,19 @@ def test_demo_quick_end_to_end(tmp_path):
     assert [row["arm"] for row in metrics["arms"]] == ["grpo", "ghpo", "dapo", "ghpo-response"]
     assert all(row["million_tokens"] > 0 for row in metrics["arms"])
     assert "DAPO resampling" in (output / "report.md").read_text()
+    # every run was saved as it ended; the same command again reuses them all and trains nothing
+    assert sorted(path.name for path in (output / "runs").glob("*.json")) == [
+        "dapo-seed0.json", "ghpo-response-seed0.json", "ghpo-seed0.json", "grpo-seed0.json"]
+    from ghpo.demo import run
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a saved run was trained again")
+
+    monkeypatch.setattr(run, "train_rl", no_training)
+    assert main(["--quick", "--output_dir", str(output), "--cache_dir", str(tmp_path / "cache"), "--check", "steps",
+                 "--arms", "grpo,ghpo,dapo,ghpo-response"]) == 0
+    again = json.loads((output / "metrics.json").read_text())
+    assert again["per_level"] == metrics["per_level"] and again["arms"] == metrics["arms"]
 
 
 def test_arms_table_by_hand():
@@ -323,3 +392,36 @@ def test_warmup_is_extended_until_the_base_converges(monkeypatch, tmp_path, samp
     # a base already checked, the ceiling world and --no-check_warmup are not checked at all
     for argv, seen in ((["--world", "ceiling"], {}), ([], {"converged_steps": {}}), (["--no-check_warmup"], {})):
         assert run.train_until_converged(parse_settings(argv), tmp_path, seen, evaluation=[]) == seen
+
+
+def test_saved_runs_round_trip_and_are_reused_only_under_the_same_key(tmp_path):
+    from ghpo.demo.saved import load_run, run_key, save_run
+
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "model.safetensors").write_bytes(b"weights")
+    settings = parse_settings([])
+    key = run_key(settings, base)
+    result = {"accuracy": {5: 0.25, 6: 0.0}, "curve": [{"step": 0, "greedy": {5: 0.5}}], "seconds": 3.0,
+              "model": object(), "tokenizer": object()}
+    save_run(tmp_path / "out", "ghpo", 1, key, result)
+    assert load_run(tmp_path / "out", "ghpo", 1, key) == {"accuracy": {5: 0.25, 6: 0.0}, "seconds": 3.0,
+                                                          "curve": [{"step": 0, "greedy": {5: 0.5}}]}
+    assert load_run(tmp_path / "out", "ghpo", 0, key) is None and load_run(tmp_path / "out", "grpo", 1, key) is None
+    # more seeds, other arms or another output folder keep the key; an RL knob or other base weights change it
+    assert run_key(parse_settings(["--seeds", "3", "--arms", "grpo,ghpo,dapo"]), base) == key
+    assert run_key(parse_settings(["--steps", "50"]), base) != key
+    (base / "model.safetensors").write_bytes(b"extended weights")
+    assert run_key(settings, base) != key
+    (tmp_path / "out" / "runs" / "ghpo-seed1.json").write_text("{half a fi")  # unreadable: trained again
+    assert load_run(tmp_path / "out", "ghpo", 1, key) is None
+
+
+def test_a_report_is_written_after_each_finished_seed(monkeypatch):
+    from ghpo.demo import run
+
+    monkeypatch.setattr(run, "run_seed", lambda settings, folder, pool, evaluation, curve_rows, seed: {"seed": seed})
+    seen = []
+    settings = parse_settings(["--seeds", "3", "--curve_every", "0"])
+    runs = run.train_all(settings, Path("."), pool=None, evaluation=[], after_seed=lambda r: seen.append(len(r)))
+    assert runs == [{"seed": 0}, {"seed": 1}, {"seed": 2}] and seen == [1, 2]  # the last one is the final report

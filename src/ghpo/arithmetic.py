@@ -162,6 +162,30 @@ _SYMBOLS = {"add": "+", "subtract": "-", "multiply by": "*"}
 SOLUTION_LINE = re.compile(r"Step (\d+): (-?\d+) ([+*-]) (\d+) = (-?\d+)\.")
 
 
+_BOXED = re.compile(r"\\boxed\{(-?\d+)\}")
+
+
+def worked_solution_right(solution: str, completion: str, given_steps: int = 0) -> bool:
+    r"""True when the completion writes the steps after the `given_steps` a hint showed exactly as the worked
+    solution does, and nothing else, and boxes the solution's answer.
+
+    Stricter than the boxed answer alone: a slip that a later line "corrects" by writing the right running value
+    as its left operand reaches the right box through a wrong step, and counts as wrong.
+
+    >>> gold = "Step 1: 47 + 5 = 52.\nStep 2: 52 - 3 = 49.\nThe answer is \\boxed{49}."
+    >>> worked_solution_right(gold, gold), worked_solution_right(gold, gold.split("\n", 1)[1], given_steps=1)
+    (True, True)
+    >>> worked_solution_right(gold, "Step 1: 47 + 5 = 42.\nStep 2: 52 - 3 = 49.\nThe answer is \\boxed{49}.")
+    False
+    >>> worked_solution_right(gold, gold.split("\n", 1)[1])  # skipped a step it had to write
+    False
+    """
+    written = SOLUTION_LINE.findall(completion)
+    answers, boxes = _BOXED.findall(solution), _BOXED.findall(completion)
+    return written == SOLUTION_LINE.findall(solution)[given_steps:] and bool(answers) and bool(boxes) \
+        and boxes[-1] == answers[-1]
+
+
 def parse_problem(problem: str) -> tuple[int, list[tuple[str, int]]]:
     """(start, [(symbol, operand), ...]) of a problem's text.
 

@@ -1,8 +1,9 @@
 """Per-level accuracy of a model on held-out problems, without and with hints, greedy or sampled (temperature 1).
 
 With a hint, the prompt is exactly the one GHPO trains on (`ghpo.hints.hint_prefix` + `build_hinted_prompt`), and
-the completion must still end in the right `\\boxed{}`. Scoring compares the last box with the integer answer
-(`ghpo.answers.last_boxed`): for this task that is what math-verify's `accuracy_reward` decides, without its cost.
+the completion must still end in the right `\\boxed{}`. Scoring (`--check`) compares the last box with the integer
+answer (`ghpo.answers.last_boxed`: for this task what math-verify's `accuracy_reward` decides, without its cost), or,
+with `steps`, also every step the model had to write after the hint (`ghpo.arithmetic.worked_solution_right`).
 `student_table` is what the warm-up's own student scores on the same prompts: the target a converged base matches
 when sampled.
 """
@@ -16,7 +17,7 @@ import random
 
 from ..answers import last_boxed
 from ..arithmetic import SOLUTION_LINE
-from ..arithmetic import parse_problem, step_outcomes, write_solution
+from ..arithmetic import parse_problem, step_outcomes, worked_solution_right, write_solution
 from ..hints import build_hinted_prompt, hint_prefix
 from .stats import per_level_accuracy
 from .world import user_prompt
@@ -74,7 +75,7 @@ def is_correct(completion: str, answer: str) -> bool:
 
 
 def hinted_steps(row: dict, ratio: float, unit: str) -> int:
-    """How many solution steps the hint at `ratio` gives (0 without a hint)."""
+    """How many solution steps the hint at `ratio` gives (0 without a hint); as `rl.hint_starts` counts them."""
     return hint_prefix(row["solution"], ratio, unit).count("\n") if ratio else 0
 
 
@@ -89,13 +90,22 @@ def level_completions(model, tokenizer, rows: list[dict], ratio: float, unit: st
         label = f"{desc} L{level}" if desc else ""
         completions = generate(model, tokenizer, hinted_prompts(subset, ratio, unit, lead_in), max_new_tokens(level),
                                desc=label, sample=sample)
-        pairs += list(zip(subset, completions))
+        pairs += [({**row, "given_steps": hinted_steps(row, ratio, unit)}, completion)
+                  for row, completion in zip(subset, completions)]
     return pairs
 
 
-def accuracy_of(pairs: list[tuple[dict, str]]) -> dict[int, float]:
-    """{level: fraction of completions with the right boxed answer}."""
-    return per_level_accuracy([row["level"] for row, _ in pairs], [is_correct(c, row["answer"]) for row, c in pairs])
+def is_right(row: dict, completion: str, check: str) -> bool:
+    """check "answer": the last box is the answer; "steps": every step the completion had to write (after the
+    row's `given_steps` hint lines) is the worked solution's, and the box too (`worked_solution_right`)."""
+    if check == "steps":
+        return worked_solution_right(row["solution"], completion, row.get("given_steps", 0))
+    return is_correct(completion, row["answer"])
+
+
+def accuracy_of(pairs: list[tuple[dict, str]], check: str = "answer") -> dict[int, float]:
+    """{level: fraction of completions that are right} (see `is_right`)."""
+    return per_level_accuracy([row["level"] for row, _ in pairs], [is_right(row, c, check) for row, c in pairs])
 
 
 def step_accuracy(pairs: list[tuple[dict, str]], first_steps: list[int] | None = None) -> dict[str, float]:
@@ -135,24 +145,24 @@ def written_steps(completion: str) -> set[int]:
 
 
 def level_accuracy(model, tokenizer, rows: list[dict], ratio: float, unit: str, lead_in: str,
-                   desc: str = "", sample: bool = False) -> dict[int, float]:
+                   desc: str = "", sample: bool = False, check: str = "answer") -> dict[int, float]:
     """{level: accuracy} on `rows` (greedy, or sampled), each prompt carrying `ratio` of its solution as a hint.
 
     Levels where the hint would be empty or the whole solution are left out of the result.
     """
-    return accuracy_of(level_completions(model, tokenizer, rows, ratio, unit, lead_in, desc, sample))
+    return accuracy_of(level_completions(model, tokenizer, rows, ratio, unit, lead_in, desc, sample), check)
 
 
 def hint_table(model, tokenizer, rows: list[dict], ratios: list[float], unit: str, lead_in: str,
-               desc: str = "", sample: bool = False) -> dict[float, dict[int, float]]:
+               desc: str = "", sample: bool = False, check: str = "answer") -> dict[float, dict[int, float]]:
     """{ratio: {level: accuracy}} for ratio 0 (no hint) and each ladder ratio."""
     return {ratio: level_accuracy(model, tokenizer, rows, ratio, unit, lead_in, desc=f"{desc} hint {ratio:.0%}",
-                                  sample=sample)
+                                  sample=sample, check=check)
             for ratio in [0.0, *ratios]}
 
 
 def student_table(rows: list[dict], ratios: list[float], unit: str, carry_accuracy: float, draws: int = 20,
-                  seed: int = 0) -> dict[float, dict[int, float]]:
+                  seed: int = 0, check: str = "answer") -> dict[float, dict[int, float]]:
     """What the warm-up's student scores on the same prompts, `draws` attempts per problem: {ratio: {level: acc}}.
 
     >>> rows = [{"problem": "Start with 7. Step 1: add 5. What is the result?", "answer": "12", "level": 1,
@@ -169,8 +179,8 @@ def student_table(rows: list[dict], ratios: list[float], unit: str, carry_accura
             start, steps = parse_problem(row["problem"])
             given = hinted_steps(row, ratio, unit)
             for _ in range(draws):
-                _, written = write_solution(start, steps, rng, carry_accuracy, first_student_step=given + 1)
+                text, written = write_solution(start, steps, rng, carry_accuracy, first_student_step=given + 1)
                 levels.append(row["level"])
-                correct.append(str(written) == row["answer"])
+                correct.append(str(written) == row["answer"] and (check == "answer" or text == row["solution"]))
         table[ratio] = per_level_accuracy(levels, correct)
     return table

@@ -11,13 +11,41 @@ from pathlib import Path
 
 from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
+from ..arithmetic import worked_solution_right
 from ..config import GHPOConfig
+from ..hints import hint_prefix
 from ..rewards import accuracy_reward
 from ..trainer import GHPOTrainer
 from .arms import ARMS
 from .evaluate import max_new_tokens
 from .settings import DemoSettings
 from .warmup import train_and_save
+
+
+def worked_solution_reward_for(ratios: list[float], unit: str):
+    """The `--check steps` reward: 1.0 when a completion writes the steps it has left exactly as the worked solution
+    does and boxes its answer, else 0.0. A reward is not shown the hint its prompt held (TRL scores with the row's
+    own prompt), so a completion may start after any hint the ladder can give, and only there: at step 1 or right
+    after the 25 / 50 / 75 % line cut. The evaluation, which knows the hint, checks from exactly that step."""
+
+    def worked_solution_reward(completions: list, solution: list, **kwargs) -> list[float]:
+        texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
+        return [float(any(worked_solution_right(gold, text, given) for given in hint_starts(gold, ratios, unit)))
+                for gold, text in zip(solution, texts, strict=True)]
+
+    return worked_solution_reward
+
+
+def hint_starts(solution: str, ratios: list[float], unit: str) -> set[int]:
+    """How many steps each hint of the ladder gives, and 0 (no hint)."""
+    return {0} | {hint_prefix(solution, ratio, unit).count("\n") for ratio in ratios}
+
+
+def reward_of(settings: DemoSettings):
+    """The RL reward, the same check as the evaluation's (--check)."""
+    if settings.check == "steps":
+        return worked_solution_reward_for(settings.ratios, settings.hint_unit)
+    return accuracy_reward
 
 
 def rl_config(settings: DemoSettings, arm: str, seed: int, output_dir: Path) -> GHPOConfig:
@@ -31,6 +59,7 @@ def rl_config(settings: DemoSettings, arm: str, seed: int, output_dir: Path) -> 
         hint_ratios=settings.ratios,
         hint_unit=settings.hint_unit,
         hint_lead_in=settings.hint_lead_in,
+        accuracy_reward_name=reward_of(settings).__name__,
         per_device_train_batch_size=settings.prompts_per_step * group,
         steps_per_generation=1,  # one generation batch per optimizer step: on-policy, like the paper
         num_generations=group,
@@ -66,7 +95,7 @@ def train_rl(settings: DemoSettings, base_dir: Path, dataset, arm: str, seed: in
     trainer = GHPOTrainer(
         model=model,
         processing_class=tokenizer,
-        reward_funcs=[accuracy_reward],
+        reward_funcs=[reward_of(settings)],
         args=rl_config(settings, arm, seed, output_dir),
         train_dataset=dataset,
         callbacks=callbacks,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import time
@@ -16,6 +17,7 @@ from .curves import NoHintCurve, measure_no_hint
 from .findings import CARRY_TOLERANCE, MIN_OTHER_STEPS
 from .evaluate import accuracy_of, complete_share, hint_table, level_accuracy, level_completions, step_accuracy, student_table
 from .rl import train_rl
+from .saved import load_run, run_key, run_path, save_run
 from .settings import DemoSettings
 from .warmup import cached_base, extend_warm_up, load_base, mark_checked, warm_up
 from .world import CURVE_SEED_OFFSET, eval_rows, rl_dataset
@@ -100,7 +102,7 @@ def measure_base(settings: DemoSettings, folder: Path, evaluation: list[dict]) -
     stage(3, "base model: per-level accuracy without and with hints")
     model, tokenizer, _ = load_base(folder, settings)
     ratios, unit, lead_in, hard = settings.ratios, settings.hint_unit, settings.hint_lead_in, settings.levels("hard_levels")
-    table = hint_table(model, tokenizer, evaluation, ratios, unit, lead_in, desc="base")
+    table = hint_table(model, tokenizer, evaluation, ratios, unit, lead_in, desc="base", check=settings.check)
     print("  greedy:\n" + report.hint_table_markdown(table, hard))
     easy = settings.levels("easy_levels")
     no_hint = table[0.0]
@@ -113,11 +115,12 @@ def measure_base(settings: DemoSettings, folder: Path, evaluation: list[dict]) -
     for ratio in [0.0, *ratios]:
         pairs = level_completions(model, tokenizer, evaluation, ratio, unit, lead_in, f"base sampled {ratio:.0%}",
                                   sample=True)
-        sampled[ratio] = accuracy_of(pairs)
+        sampled[ratio] = accuracy_of(pairs, settings.check)
         if ratio == 0.0:
             steps, pool_pairs = step_accuracy(pairs), [pair for pair in pairs if pair[0]["level"] in hard]
             steps_pool = {**step_accuracy(pool_pairs), "complete": complete_share(pool_pairs)}
-    student = student_table(evaluation, ratios, unit, settings.carry_accuracy, seed=settings.task_seed)
+    student = student_table(evaluation, ratios, unit, settings.carry_accuracy, seed=settings.task_seed,
+                            check=settings.check)
     print("  sampled (temperature 1, one sample per problem):\n" + report.hint_table_markdown(sampled, hard))
     print("  the warm-up's student on the same prompts (what a converged base scores sampled):\n"
           + report.hint_table_markdown(student, hard))
@@ -150,34 +153,49 @@ def check_converged(settings: DemoSettings, steps: dict) -> None:
 def run_seed(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], curve_rows: list[dict],
              seed: int) -> dict:
     """GRPO, GHPO and any other --arms for one seed; each evaluated per level without hints (and, for the
-    diagnostics, the pool with the ladder's first hint and, sampled, the pool's flaky steps)."""
-    results = {}
-    hard_rows = [row for row in evaluation if row["level"] in settings.levels("hard_levels")]
-    unit, lead_in = settings.hint_unit, settings.hint_lead_in
+    diagnostics, the pool with the ladder's first hint and, sampled, the pool's flaky steps). Each run is saved as
+    it ends; one saved earlier by the same settings on the same base is reused, not trained again."""
+    results, output, key = {}, Path(settings.output_dir), run_key(settings, folder)
     for arm in parse_arms(settings.arms):
-        out = Path(settings.output_dir) / "models" / f"{arm}-seed{seed}"
-        print(f"  seed {seed}: training {arm.upper()} for {settings.steps} steps", flush=True)
-        curve = NoHintCurve(curve_rows, settings.curve_every, unit, lead_in, seed) if curve_rows else None
-        run = train_rl(settings, folder, pool, arm, seed, out, callbacks=[curve] if curve else None)
-        model, tokenizer = run["model"], run["tokenizer"]
-        accuracy = level_accuracy(model, tokenizer, evaluation, 0.0, unit, lead_in, desc=f"{arm} eval")
-        # Diagnostic: did the run learn *with* the ladder's first hint, and did that carry over to no hint?
-        hinted = level_accuracy(model, tokenizer, hard_rows, settings.ratios[0], unit, lead_in,
-                                desc=f"{arm} eval, hint {settings.ratios[0]:.0%}")
-        after = measure_no_hint(model, tokenizer, hard_rows, unit, lead_in, seed) if settings.world == "misconception" \
-            else {}
-        print(f"  seed {seed} {arm.upper()}: {run['seconds'] / 60:.1f} min; accuracy per level: "
-              + ", ".join(f"L{lv} {report.fmt(acc)}" for lv, acc in accuracy.items())
-              + f"; RL pool with a {settings.ratios[0]:.0%} hint: "
-              + ", ".join(f"L{lv} {report.fmt(acc)}" for lv, acc in hinted.items())
-              + (f"; sampled flaky steps {report.fmt(after['flaky'])} % right" if after else ""), flush=True)
-        results[arm] = {"accuracy": accuracy, "accuracy_first_rung": hinted, "log": run["log"],
-                        "seconds": run["seconds"], "model_dir": run["model_dir"],
-                        "curve": curve.points if curve else [], "pool_sampled": after}
+        saved = load_run(output, arm, seed, key)
+        if saved is not None:
+            print(f"  seed {seed} {arm.upper()}: finished by an earlier run of these settings - reusing "
+                  f"{run_path(output, arm, seed)}", flush=True)
+            results[arm] = saved
+            continue
+        results[arm] = run_arm(settings, folder, pool, evaluation, curve_rows, seed, arm)
+        save_run(output, arm, seed, key, results[arm])
     return results
 
 
-def train_all(settings: DemoSettings, folder: Path, pool, evaluation: list[dict]) -> list[dict]:
+def run_arm(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], curve_rows: list[dict], seed: int,
+            arm: str) -> dict:
+    """Train one arm of one seed and measure it: per level without hints, the pool with the first rung's hint, and
+    (misconception world) the pool's sampled flaky steps."""
+    hard_rows = [row for row in evaluation if row["level"] in settings.levels("hard_levels")]
+    unit, lead_in, check = settings.hint_unit, settings.hint_lead_in, settings.check
+    out = Path(settings.output_dir) / "models" / f"{arm}-seed{seed}"
+    print(f"  seed {seed}: training {arm.upper()} for {settings.steps} steps", flush=True)
+    curve = NoHintCurve(curve_rows, settings.curve_every, unit, lead_in, seed, check) if curve_rows else None
+    run = train_rl(settings, folder, pool, arm, seed, out, callbacks=[curve] if curve else None)
+    model, tokenizer = run["model"], run["tokenizer"]
+    accuracy = level_accuracy(model, tokenizer, evaluation, 0.0, unit, lead_in, desc=f"{arm} eval", check=check)
+    # Diagnostic: did the run learn *with* the ladder's first hint, and did that carry over to no hint?
+    hinted = level_accuracy(model, tokenizer, hard_rows, settings.ratios[0], unit, lead_in,
+                            desc=f"{arm} eval, hint {settings.ratios[0]:.0%}", check=check)
+    after = measure_no_hint(model, tokenizer, hard_rows, unit, lead_in, seed, check) \
+        if settings.world == "misconception" else {}
+    print(f"  seed {seed} {arm.upper()}: {run['seconds'] / 60:.1f} min; accuracy per level: "
+          + ", ".join(f"L{lv} {report.fmt(acc)}" for lv, acc in accuracy.items())
+          + f"; RL pool with a {settings.ratios[0]:.0%} hint: "
+          + ", ".join(f"L{lv} {report.fmt(acc)}" for lv, acc in hinted.items())
+          + (f"; sampled flaky steps {report.fmt(after['flaky'])} % right" if after else ""), flush=True)
+    return {"accuracy": accuracy, "accuracy_first_rung": hinted, "log": run["log"], "seconds": run["seconds"],
+            "model_dir": run["model_dir"], "curve": curve.points if curve else [], "pool_sampled": after}
+
+
+def train_all(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], after_seed=None) -> list[dict]:
+    """Every arm for seeds 0..N-1; `after_seed(runs so far)` is called when a seed's arms are all done."""
     arms = ", ".join(parse_arms(settings.arms)).upper()
     stage(4, f"RL: {arms} from the same base, {settings.seeds} seed(s), {settings.steps} steps each")
     group = settings.num_generations
@@ -185,7 +203,12 @@ def train_all(settings: DemoSettings, folder: Path, pool, evaluation: list[dict]
           f"temperature {settings.temperature}, GHPO ladder {settings.ratios} ({settings.hint_unit} cut)")
     curve_rows = eval_rows(settings.levels("hard_levels"), settings.curve_per_level, settings.task_seed,
                            settings.task_carry_share(True), offset=CURVE_SEED_OFFSET) if settings.curve_every > 0 else []
-    return [run_seed(settings, folder, pool, evaluation, curve_rows, seed) for seed in range(settings.seeds)]
+    runs = []
+    for seed in range(settings.seeds):
+        runs.append(run_seed(settings, folder, pool, evaluation, curve_rows, seed))
+        if after_seed is not None and seed + 1 < settings.seeds:
+            after_seed(runs)
+    return runs
 
 
 def run_demo(settings: DemoSettings) -> dict:
@@ -202,7 +225,14 @@ def run_demo(settings: DemoSettings) -> dict:
     if settings.base_only:
         print(f"\n--base_only: stopping before RL ({(time.time() - started) / 60:.1f} min)")
         return {"base": base_table, **base_extra}
-    runs = train_all(settings, folder, pool, evaluation)
+
+    def report_so_far(runs: list[dict]) -> None:  # a stopped --seeds N run keeps a report of its finished seeds
+        shown = copy.copy(settings)
+        shown.seeds = len(runs)
+        report.write_all(shown, output, warmup_summary, base_table, runs, time.time() - started, base_extra)
+        print(f"  report of the {len(runs)} seed(s) so far: {output / 'report.md'}", flush=True)
+
+    runs = train_all(settings, folder, pool, evaluation, after_seed=report_so_far)
     stage(5, "report")
     metrics = report.write_all(settings, output, warmup_summary, base_table, runs, time.time() - started,
                                base_extra)

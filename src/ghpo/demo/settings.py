@@ -64,6 +64,11 @@ class DemoSettings:
                                     "warm-up: the cached base is reused.")
     carry_accuracy: float = _knob(0.2, "misconception world: probability that the warm-up's student gets a flaky "
                                   "step right (else it forgets the carry / borrow). The base model learns it.")
+    check: str = _knob("answer", "What counts as right, in RL's reward and in every evaluation: answer, the last "
+                       "\\boxed{} alone; steps, every step the model has to write is the worked solution's, and the "
+                       "box: a forgotten carry that a later line 'corrects' by copying the right running value in "
+                       "as its left operand, which RL learns to do under the answer check, is wrong. steps needs "
+                       "--hint_unit line.", choices=["answer", "steps"])
     easy_levels: str = _knob("1-2", "Levels called 'easy' in the report (ceiling world: also the levels the warm-up "
                              "shows as full worked solutions, the model's 'capacity').")
     hard_levels: str = _knob("5-7", "Levels of the RL pool, where GRPO sees mostly all-fail groups.")
@@ -183,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
         "and a tiny model, warm it up (cached), train GRPO and GHPO on the hard levels from the same base, follow "
         "their no-hint accuracy on a held-out set during RL, evaluate per level and write report.md, plots and "
         "metrics.json. The first run spends 12-25 min (2 CPU cores, by machine) on the warm-up, plus ~10 min per "
-        "extension where the check finds it unconverged, and caches it; each seed then takes ~10-15 min. --world ceiling runs the first demo's world.",
+        "extension where the check finds it unconverged, and caches it; each seed then takes ~10-15 min. Each finished "
+        "(arm, seed) run is saved in <output_dir>/runs and reused when the same command runs again, so a stopped run "
+        "loses only the run in progress. --world ceiling runs the first demo's world.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     for spec in fields(DemoSettings):
@@ -228,6 +235,9 @@ def validate(settings: DemoSettings) -> None:
         parse_arms(settings.arms)
     except ValueError as error:
         raise SystemExit(f"--arms: {error}") from None
+    if settings.check == "steps" and settings.hint_unit != "line":
+        raise SystemExit(f"--check steps judges whole solution lines: it needs --hint_unit line (got "
+                         f"{settings.hint_unit}); use --check answer with word or char hints")
     ratios = settings.ratios
     if not ratios or any(not 0 < r <= 1 for r in ratios) or ratios != sorted(set(ratios)):
         raise SystemExit(f"--hint_ratios must be increasing fractions in (0, 1], got {settings.hint_ratios!r}")
