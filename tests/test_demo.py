@@ -134,7 +134,7 @@ GOLD = "Step 1: 47 + 5 = 52.\nStep 2: 52 - 3 = 49.\nStep 3: 49 + 8 = 57.\nThe an
 @pytest.mark.parametrize("completion, given, right", [
     (GOLD, 0, True),
     ("Step 2: 52 - 3 = 49.\nStep 3: 49 + 8 = 57.\nThe answer is \\boxed{57}.", 1, True),  # after a 1-line hint
-    # the teleport RL found: a forgotten carry (42), then the right running value copied in as a left operand
+    # the hack RL found: a forgotten carry (42), then a left operand that is not the line above
     ("Step 1: 47 + 5 = 42.\nStep 2: 52 - 3 = 49.\nStep 3: 49 + 8 = 57.\nThe answer is \\boxed{57}.", 0, False),
     ("Step 1: 47 + 5 = 52.\nStep 2: 52 - 3 = 49.\nStep 3: 49 + 8 = 57.\nThe answer is \\boxed{58}.", 0, False),
     ("Step 1: 47 + 5 = 52.\nStep 3: 49 + 8 = 57.\nThe answer is \\boxed{57}.", 0, False),  # a step left out
@@ -148,7 +148,7 @@ def test_worked_solution_check_by_hand(completion, given, right):
 
     assert worked_solution_right(GOLD, completion, given) is right
     assert is_right({"solution": GOLD, "answer": "57", "given_steps": given}, completion, "steps") is right
-    # the answer check only reads the box: the teleport counts as right there
+    # the answer check only reads the box: the hack counts as right there
     assert is_right({"solution": GOLD, "answer": "57"}, completion, "answer") is completion.endswith("{57}.")
 
 
@@ -158,10 +158,10 @@ def test_the_steps_reward_accepts_starts_after_a_ladder_hint_only_and_names_itse
     settings = parse_settings(["--check", "steps"])
     reward = reward_of(settings)
     assert hint_starts(GOLD, settings.ratios, "line") == {0, 1, 2, 3}  # 4 lines: the ladder gives 1, 2 or 3
-    teleport = "Step 1: 47 + 5 = 42.\nStep 2: 52 - 3 = 49.\nStep 3: 49 + 8 = 57.\nThe answer is \\boxed{57}."
+    jump = "Step 1: 47 + 5 = 42.\nStep 2: 52 - 3 = 49.\nStep 3: 49 + 8 = 57.\nThe answer is \\boxed{57}."
     after_two = [{"role": "assistant", "content": "Step 3: 49 + 8 = 57.\nThe answer is \\boxed{57}."}]
     box_only = "The answer is \\boxed{57}."  # right after the 75 % hint, which gives all three steps
-    assert reward([GOLD, teleport, after_two, box_only], solution=[GOLD] * 4) == [1.0, 0.0, 1.0, 1.0]
+    assert reward([GOLD, jump, after_two, box_only], solution=[GOLD] * 4) == [1.0, 0.0, 1.0, 1.0]
     two_lines = "Step 1: 47 + 5 = 52.\nThe answer is \\boxed{52}."  # no hint gives its only step: no box-only
     assert hint_starts(two_lines, settings.ratios, "line") == {0, 1}
     assert reward(["The answer is \\boxed{52}.", "The answer is \\boxed{57}."], solution=[two_lines, two_lines]) \

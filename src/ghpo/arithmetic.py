@@ -169,8 +169,9 @@ def worked_solution_right(solution: str, completion: str, given_steps: int = 0) 
     r"""True when the completion writes the steps after the `given_steps` a hint showed exactly as the worked
     solution does, and nothing else, and boxes the solution's answer.
 
-    Stricter than the boxed answer alone: a slip that a later line "corrects" by writing the right running value
-    as its left operand reaches the right box through a wrong step, and counts as wrong.
+    Stricter than the boxed answer alone: slips that later lines undo with left operands that do not follow from the
+    line above (RL learns such jumps under an answer-only reward) reach the right box through wrong steps, and count
+    as wrong.
 
     >>> gold = "Step 1: 47 + 5 = 52.\nStep 2: 52 - 3 = 49.\nThe answer is \\boxed{49}."
     >>> worked_solution_right(gold, gold), worked_solution_right(gold, gold.split("\n", 1)[1], given_steps=1)

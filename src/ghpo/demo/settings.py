@@ -66,8 +66,8 @@ class DemoSettings:
                                   "step right (else it forgets the carry / borrow). The base model learns it.")
     check: str = _knob("answer", "What counts as right, in RL's reward and in every evaluation: answer, the last "
                        "\\boxed{} alone; steps, every step the model has to write is the worked solution's, and the "
-                       "box: a forgotten carry that a later line 'corrects' by copying the right running value in "
-                       "as its left operand, which RL learns to do under the answer check, is wrong. steps needs "
+                       "box: slips undone by later lines whose left operand does not follow from the line above, "
+                       "which RL learns to write under the answer check, are wrong. steps needs "
                        "--hint_unit line.", choices=["answer", "steps"])
     easy_levels: str = _knob("1-2", "Levels called 'easy' in the report (ceiling world: also the levels the warm-up "
                              "shows as full worked solutions, the model's 'capacity').")
