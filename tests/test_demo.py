@@ -420,7 +420,7 @@ def test_saved_runs_round_trip_and_are_reused_only_under_the_same_key(tmp_path):
 def test_a_report_is_written_after_each_finished_seed(monkeypatch):
     from ghpo.demo import run
 
-    monkeypatch.setattr(run, "run_seed", lambda settings, folder, pool, evaluation, curve_rows, seed: {"seed": seed})
+    monkeypatch.setattr(run, "run_seed", lambda settings, folder, pool, evaluation, curve_rows, seed, key: {"seed": seed})
     seen = []
     settings = parse_settings(["--seeds", "3", "--curve_every", "0"])
     runs = run.train_all(settings, Path("."), pool=None, evaluation=[], after_seed=lambda r: seen.append(len(r)))

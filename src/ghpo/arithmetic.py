@@ -30,6 +30,8 @@ from __future__ import annotations
 import random
 import re
 
+from .answers import last_boxed
+
 MAX_VALUE = 99  # every intermediate value stays in [0, MAX_VALUE]: two digits at most
 
 
@@ -162,9 +164,6 @@ _SYMBOLS = {"add": "+", "subtract": "-", "multiply by": "*"}
 SOLUTION_LINE = re.compile(r"Step (\d+): (-?\d+) ([+*-]) (\d+) = (-?\d+)\.")
 
 
-_BOXED = re.compile(r"\\boxed\{(-?\d+)\}")
-
-
 def worked_solution_right(solution: str, completion: str, given_steps: int = 0) -> bool:
     r"""True when the completion writes the steps after the `given_steps` a hint showed exactly as the worked
     solution does, and nothing else, and boxes the solution's answer.
@@ -181,10 +180,9 @@ def worked_solution_right(solution: str, completion: str, given_steps: int = 0) 
     >>> worked_solution_right(gold, gold.split("\n", 1)[1])  # skipped a step it had to write
     False
     """
-    written = SOLUTION_LINE.findall(completion)
-    answers, boxes = _BOXED.findall(solution), _BOXED.findall(completion)
-    return written == SOLUTION_LINE.findall(solution)[given_steps:] and bool(answers) and bool(boxes) \
-        and boxes[-1] == answers[-1]
+    answer, box = last_boxed(solution), last_boxed(completion)
+    return SOLUTION_LINE.findall(completion) == SOLUTION_LINE.findall(solution)[given_steps:] \
+        and answer is not None and box is not None and box.strip() == answer
 
 
 def parse_problem(problem: str) -> tuple[int, list[tuple[str, int]]]:

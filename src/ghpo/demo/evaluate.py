@@ -74,9 +74,9 @@ def is_correct(completion: str, answer: str) -> bool:
     return boxed is not None and boxed.strip() == answer
 
 
-def hinted_steps(row: dict, ratio: float, unit: str) -> int:
-    """How many solution steps the hint at `ratio` gives (0 without a hint); as `rl.hint_starts` counts them."""
-    return hint_prefix(row["solution"], ratio, unit).count("\n") if ratio else 0
+def hinted_steps(solution: str, ratio: float, unit: str) -> int:
+    """How many solution steps the hint at `ratio` gives (0 without a hint)."""
+    return hint_prefix(solution, ratio, unit).count("\n") if ratio else 0
 
 
 def level_completions(model, tokenizer, rows: list[dict], ratio: float, unit: str, lead_in: str, desc: str = "",
@@ -90,7 +90,7 @@ def level_completions(model, tokenizer, rows: list[dict], ratio: float, unit: st
         label = f"{desc} L{level}" if desc else ""
         completions = generate(model, tokenizer, hinted_prompts(subset, ratio, unit, lead_in), max_new_tokens(level),
                                desc=label, sample=sample)
-        pairs += [({**row, "given_steps": hinted_steps(row, ratio, unit)}, completion)
+        pairs += [({**row, "given_steps": hinted_steps(row["solution"], ratio, unit)}, completion)
                   for row, completion in zip(subset, completions)]
     return pairs
 
@@ -177,10 +177,10 @@ def student_table(rows: list[dict], ratios: list[float], unit: str, carry_accura
             if not hint_is_partial(row["solution"], ratio, unit):
                 continue
             start, steps = parse_problem(row["problem"])
-            given = hinted_steps(row, ratio, unit)
+            given = hinted_steps(row["solution"], ratio, unit)
             for _ in range(draws):
-                text, written = write_solution(start, steps, rng, carry_accuracy, first_student_step=given + 1)
+                text, _ = write_solution(start, steps, rng, carry_accuracy, first_student_step=given + 1)
                 levels.append(row["level"])
-                correct.append(str(written) == row["answer"] and (check == "answer" or text == row["solution"]))
+                correct.append(is_right(row, text, check))  # the whole solution, gold prefix included
         table[ratio] = per_level_accuracy(levels, correct)
     return table

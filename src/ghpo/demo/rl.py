@@ -13,11 +13,10 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
 from ..arithmetic import worked_solution_right
 from ..config import GHPOConfig
-from ..hints import hint_prefix
-from ..rewards import accuracy_reward
+from ..rewards import accuracy_reward, completion_text
 from ..trainer import GHPOTrainer
 from .arms import ARMS
-from .evaluate import max_new_tokens
+from .evaluate import hinted_steps, max_new_tokens
 from .settings import DemoSettings
 from .warmup import train_and_save
 
@@ -29,7 +28,7 @@ def worked_solution_reward_for(ratios: list[float], unit: str):
     after the 25 / 50 / 75 % line cut. The evaluation, which knows the hint, checks from exactly that step."""
 
     def worked_solution_reward(completions: list, solution: list, **kwargs) -> list[float]:
-        texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
+        texts = [completion_text(c) or "" for c in completions]
         return [float(any(worked_solution_right(gold, text, given) for given in hint_starts(gold, ratios, unit)))
                 for gold, text in zip(solution, texts, strict=True)]
 
@@ -38,7 +37,7 @@ def worked_solution_reward_for(ratios: list[float], unit: str):
 
 def hint_starts(solution: str, ratios: list[float], unit: str) -> set[int]:
     """How many steps each hint of the ladder gives, and 0 (no hint)."""
-    return {0} | {hint_prefix(solution, ratio, unit).count("\n") for ratio in ratios}
+    return {hinted_steps(solution, ratio, unit) for ratio in (0.0, *ratios)}
 
 
 def reward_of(settings: DemoSettings):

@@ -151,11 +151,11 @@ def check_converged(settings: DemoSettings, steps: dict) -> None:
 
 
 def run_seed(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], curve_rows: list[dict],
-             seed: int) -> dict:
+             seed: int, key: str) -> dict:
     """GRPO, GHPO and any other --arms for one seed; each evaluated per level without hints (and, for the
     diagnostics, the pool with the ladder's first hint and, sampled, the pool's flaky steps). Each run is saved as
-    it ends; one saved earlier by the same settings on the same base is reused, not trained again."""
-    results, output, key = {}, Path(settings.output_dir), run_key(settings, folder)
+    it ends; one saved earlier under the same `key` (`saved.run_key`) is reused, not trained again."""
+    results, output = {}, Path(settings.output_dir)
     for arm in parse_arms(settings.arms):
         saved = load_run(output, arm, seed, key)
         if saved is not None:
@@ -203,9 +203,9 @@ def train_all(settings: DemoSettings, folder: Path, pool, evaluation: list[dict]
           f"temperature {settings.temperature}, GHPO ladder {settings.ratios} ({settings.hint_unit} cut)")
     curve_rows = eval_rows(settings.levels("hard_levels"), settings.curve_per_level, settings.task_seed,
                            settings.task_carry_share(True), offset=CURVE_SEED_OFFSET) if settings.curve_every > 0 else []
-    runs = []
+    runs, key = [], run_key(settings, folder)  # the same for every seed: hashed once
     for seed in range(settings.seeds):
-        runs.append(run_seed(settings, folder, pool, evaluation, curve_rows, seed))
+        runs.append(run_seed(settings, folder, pool, evaluation, curve_rows, seed, key))
         if after_seed is not None and seed + 1 < settings.seeds:
             after_seed(runs)
     return runs
