@@ -23,6 +23,21 @@ def test_flaky_steps_are_carries_only():
     assert slipped_result(47, "+", 3) == 40  # right: 50; the tens digit is left at 4
 
 
+def test_borrows_are_flaky_only_when_asked_for():
+    assert is_flaky_step(42, "-", 5, borrows=True)  # 2 < 5: borrow
+    assert not is_flaky_step(47, "-", 5, borrows=True)  # 7 >= 5: the units digit alone
+    assert is_flaky_step(47, "+", 3, borrows=True)  # carries stay flaky
+    assert slipped_result(42, "-", 5) == 47  # right: 37; the tens digit is left at 4
+
+    class AlwaysSlip(random.Random):
+        def random(self):
+            return 0.99
+
+    # 42 - 5 slips to 47 only where borrows are flaky; then 47 + 3 slips to 40 either way
+    assert write_solution(42, [("-", 5), ("+", 3)], AlwaysSlip(), 0.1, borrows=True)[1] == 40
+    assert write_solution(42, [("-", 5), ("+", 3)], AlwaysSlip(), 0.1)[1] == 30
+
+
 def test_original_world_is_unchanged():
     # carry_share=None keeps the first demo's random stream: level-2 problem from seed 0 as before this change
     row = make_problem(random.Random(0), 2)
@@ -71,6 +86,38 @@ def test_carry_share_and_student_accuracy_over_10000_draws():
     assert 0.89 <= slips / student_carries <= 0.91
 
 
+def test_carry_borrow_world_spreads_flaky_steps_evenly_over_10000_draws():
+    # Carries alone climb towards the ceiling, so late steps rarely carry; with borrows the values wander and every
+    # step position is flaky equally often (the reason for --flaky_steps carry-borrow).
+    rng, level, draws = random.Random(0), 8, 10_000
+    flaky_at, carries_only_at = [0] * level, [0] * level
+    slips = student_flaky = borrows_seen = 0
+    for _ in range(draws):
+        row = make_problem(rng, level, carry_share=0.6, borrows=True)
+        start, steps = parse_problem(row["problem"])
+        value = start
+        for position, (symbol, operand) in enumerate(steps):
+            assert 10 <= value <= 99
+            flaky_at[position] += is_flaky_step(value, symbol, operand, borrows=True)
+            borrows_seen += symbol == "-" and is_flaky_step(value, symbol, operand, borrows=True)
+            value = apply_step(value, symbol, operand)
+        assert str(value) == row["answer"]
+        written, _ = write_solution(start, steps, rng, carry_accuracy=0.2, borrows=True)
+        outcomes = step_outcomes(row["problem"], written, borrows=True)
+        assert len(outcomes) == level and all(right for flaky, right in outcomes if not flaky)
+        student_flaky += sum(flaky for flaky, _ in outcomes)
+        slips += sum(flaky and not right for flaky, right in outcomes)
+        start, steps = parse_problem(make_problem(rng, level, carry_share=0.6)["problem"])
+        for position, (symbol, operand) in enumerate(steps):
+            carries_only_at[position] += is_flaky_step(start, symbol, operand)
+            start = apply_step(start, symbol, operand)
+    shares = [count / draws for count in flaky_at]
+    assert all(0.57 <= share <= 0.63 for share in shares), shares  # 10,000 draws per position: ±0.015 is noise
+    assert 0.4 <= borrows_seen / sum(flaky_at) <= 0.6  # carries and borrows both common
+    assert carries_only_at[0] / draws - carries_only_at[-1] / draws > 0.1  # the carry world front-loads them
+    assert 0.79 <= slips / student_flaky <= 0.81  # forgets with probability 1 - 0.2; ~48,000 flaky steps
+
+
 def test_student_success_is_the_product_over_its_carries():
     # A chain is right only if the student gets every carry right: P = E[q^K], K = the chain's carries. The
     # generator's pull back from the ceiling keeps K near half the steps (level 6: mostly 2-4), so E[q^K] is
@@ -88,6 +135,9 @@ def test_student_success_is_the_product_over_its_carries():
 def test_generator_is_deterministic_from_its_seed():
     assert make_rows([3, 5], 20, seed=7, carry_share=0.6) == make_rows([3, 5], 20, seed=7, carry_share=0.6)
     assert make_rows([3, 5], 20, seed=7, carry_share=0.6) != make_rows([3, 5], 20, seed=8, carry_share=0.7)
+    borrowing = make_rows([3, 5], 20, seed=7, carry_share=0.6, borrows=True)
+    assert borrowing == make_rows([3, 5], 20, seed=7, carry_share=0.6, borrows=True)
+    assert borrowing != make_rows([3, 5], 20, seed=7, carry_share=0.6)
 
 
 @pytest.mark.parametrize("completion, expected", [

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
 
-from ghpo.arithmetic import apply_step
+from ghpo.arithmetic import apply_step, is_flaky_step
 from ghpo.demo import report, stats
 from ghpo.demo.evaluate import is_correct, max_new_tokens
 from ghpo.demo.settings import QUICK, parse_settings
@@ -199,6 +200,34 @@ def test_warmup_cache_key_ignores_rl_and_evaluation_knobs():
     assert parse_settings(["--eval_levels", "1-8", "--hard_levels", "7-8"]).warmup_key() == base.warmup_key()
     assert parse_settings(["--warmup_examples", "10"]).warmup_key() != base.warmup_key()
     assert parse_settings(["--carry_accuracy", "0.3"]).warmup_key() != base.warmup_key()
+    assert parse_settings(["--flaky_steps", "carry-borrow"]).warmup_key() != base.warmup_key()
+    assert parse_settings(["--flaky_steps", "carry"]).warmup_key() == base.warmup_key()  # caches of before stay
+
+
+def test_carry_borrow_world_reaches_every_set_and_the_student():
+    from ghpo.demo.run import build_world
+    from ghpo.demo.warmup import build_examples
+
+    settings = parse_settings(["--flaky_steps", "carry-borrow", "--eval_per_level", "20", "--rl_per_level", "20",
+                               "--warmup_examples", "200"])
+    assert settings.borrows and not parse_settings(["--world", "ceiling", "--flaky_steps", "carry-borrow"]).borrows
+    evaluation, pool = build_world(settings)
+    subtractions = [problem.count("subtract") for problem in
+                    [r["problem"] for r in evaluation] + [r["prompt"][-1]["content"] for r in pool]]
+    assert sum(subtractions) > 0
+    # borrows in the gold chains (the carry world never borrows), and the student forgets them
+    gold = "\n".join(r["solution"] for r in evaluation)
+    assert any(is_flaky_step(v, "-", o, borrows=True) for v, o in _subtractions(gold))
+    written = [ex["completion"][0]["content"] for ex in build_examples(settings)]
+    assert any(r == v - o + 10 for v, o, r in _subtractions_with_results("\n".join(written)))
+
+
+def _subtractions(text):
+    return [(v, o) for v, o, _ in _subtractions_with_results(text)]
+
+
+def _subtractions_with_results(text):
+    return [(int(v), int(o), int(r)) for v, o, r in re.findall(r"(\d+) - (\d+) = (-?\d+)\.", text)]
 
 
 def test_world_ceiling_restores_the_first_demo_and_explicit_flags_win():
@@ -381,7 +410,7 @@ def test_warmup_is_extended_until_the_base_converges(monkeypatch, tmp_path, samp
     checks, extended, marked = iter(sampled), [], []
     monkeypatch.setattr(run, "load_base", lambda folder, settings: (None, None, {}))
     monkeypatch.setattr(run, "level_completions", lambda *args, **kwargs: [])
-    monkeypatch.setattr(run, "step_accuracy", lambda pairs: dict(zip(("flaky", "other"), next(checks))))
+    monkeypatch.setattr(run, "step_accuracy", lambda pairs, borrows=False: dict(zip(("flaky", "other"), next(checks))))
     monkeypatch.setattr(run, "extend_warm_up", lambda settings, folder, n: extended.append(n) or {"examples": n,
                                                                                                  "final_loss": 0.1})
     monkeypatch.setattr(run, "mark_checked", lambda folder, steps: marked.append(steps))

@@ -6,15 +6,20 @@ Steps are numbered in the question and in the solution, so finding the operand o
 Operations are add and subtract (operands 1-9); `multiply=True` adds "multiply by" (much slower for a tiny model
 to learn: `ghpo demo` leaves it off).
 
-A *flaky step* is an addition with a carry (the units digits add up to 10 or more). With `carry_share` set, the
-generator asks for one at each step with that probability (from a round value or one above 90 none is possible,
-so the share of carry steps comes out lower: about 0.46 for 0.6), makes every other step one that neither carries
-nor borrows, and keeps every value in [40, 99]; `write_solution` writes a
-solution as a student who gets each carry right only with probability `carry_accuracy` and otherwise forgets it
-(47 + 5 = 42), going on from the value written. Each slip leaves the chain 10 too low for good, so slips never
-cancel and a chain of L steps is right with probability about (1 - share * (1 - carry_accuracy))^L; the high
-values keep a slipped chain from going negative. `step_outcomes` reads a completion back into (flaky, right) per
-step, which is how the demo measures that skill before and after RL.
+A *flaky step* is an addition with a carry (the units digits add up to 10 or more) and, with `borrows=True`, also a
+subtraction with a borrow (the operand's units exceed the value's). With `carry_share` set, the generator asks for
+one at each step with that probability (from a round value or one above 90 no carry is possible, so the share of
+carry steps comes out lower: about 0.46 for 0.6), makes every other step one that neither carries nor borrows,
+and keeps every value in [40, 99]; `write_solution` writes a solution as a student who gets each flaky step right
+only with probability `carry_accuracy` and otherwise leaves the tens digit as it was (47 + 5 = 42, 52 - 5 = 57),
+going on from the value written. Carries alone make the values climb, so a carry is due far more often early in
+a chain than late (0.85 at step 1, 0.09 at step 8 of a carry-dense level 8): a prefix hint gives the carries away.
+`borrows=True` draws a carry or a borrow, whichever the value allows, so the values wander around the start and
+a flaky step is as likely at step 8 as at step 1 -- the continuation after a hint then exercises the same skill,
+as often, as the bare question. Without borrows each slip leaves the chain 10 too low for good, so slips never
+cancel; either way a chain of L steps is right with probability about (1 - share * (1 - carry_accuracy))^L.
+`step_outcomes` reads a completion back into (flaky, right) per step, which is how the demo measures that skill
+before and after RL.
 
     >>> row = make_problem(random.Random(0), level=2)
     >>> row["problem"]      # doctest: +SKIP
@@ -52,12 +57,17 @@ def _next_step(rng: random.Random, value: int, multiply: bool = False) -> tuple[
     return word, symbol, rng.randint(2, min(9, MAX_VALUE // value))
 
 
-def is_flaky_step(value: int, symbol: str, operand: int) -> bool:
-    """True for an addition with a carry (the units digits sum to 10 or more); subtractions are never flaky.
+def is_flaky_step(value: int, symbol: str, operand: int, borrows: bool = False) -> bool:
+    """True for an addition with a carry (the units digits sum to 10 or more) and, with `borrows`, for a
+    subtraction with a borrow (the operand is larger than the units digit); other steps are never flaky.
 
     >>> is_flaky_step(47, "+", 5), is_flaky_step(42, "+", 5), is_flaky_step(42, "-", 5)
     (True, False, False)
+    >>> is_flaky_step(42, "-", 5, borrows=True), is_flaky_step(47, "-", 5, borrows=True)
+    (True, False)
     """
+    if symbol == "-":
+        return borrows and value >= 0 and value % 10 < operand
     return symbol == "+" and value >= 0 and value % 10 + operand >= 10
 
 
@@ -66,47 +76,50 @@ def apply_step(value: int, symbol: str, operand: int) -> int:
 
 
 def slipped_result(value: int, symbol: str, operand: int) -> int:
-    """The result of a carry step with the carry forgotten: the tens digit is left as it was.
+    """The result of a flaky step with the carry / borrow forgotten: the tens digit is left as it was.
 
-    >>> slipped_result(47, "+", 5)    # right: 52
-    42
+    >>> slipped_result(47, "+", 5), slipped_result(52, "-", 5)    # right: 52, 47
+    (42, 57)
     """
-    return apply_step(value, symbol, operand) - 10
+    return apply_step(value, symbol, operand) + (-10 if symbol == "+" else 10)
 
 
 FLAKY_WORLD_VALUES = (40, 99)  # with carry_share: every true value stays here (a few slips of -10 stay >= 0)
 FLAKY_WORLD_STARTS = (40, 60)  # room for the climb: carries add 7 on average, the other steps take little away
+BORROW_WORLD_VALUES = (10, 99)  # with borrows the values wander around the start instead of climbing
 
 
-def _flaky_choices(value: int, want_flaky: bool) -> list[tuple[str, str, int, int]]:
+def _flaky_choices(value: int, want_flaky: bool, borrows: bool = False) -> list[tuple[str, str, int, int]]:
     """(word, symbol, lowest operand, highest operand) of the steps from `value` that are flaky or not, as wanted,
-    keeping the value in FLAKY_WORLD_VALUES. The other steps never carry or borrow: they only change the units
-    digit, so the carry is the one step whose tens digit takes any skill (and a slip, which moves only the tens
-    digit, never turns a later step into a borrow)."""
-    floor, ceiling = FLAKY_WORLD_VALUES
+    keeping the value in FLAKY_WORLD_VALUES (BORROW_WORLD_VALUES with `borrows`). The other steps never carry or
+    borrow: they only change the units digit, so the flaky step is the one whose tens digit takes any skill (and a
+    slip, which moves only the tens digit, never turns a later step into a carry or a borrow)."""
+    floor, ceiling = BORROW_WORLD_VALUES if borrows else FLAKY_WORLD_VALUES
     units, room = value % 10, ceiling - value
-    if want_flaky:  # a carry needs operand >= 10 - units
+    if want_flaky:  # a carry needs operand >= 10 - units, a borrow operand > units
         choices = [("add", "+", max(1, 10 - units), min(9, room))]
+        choices += [("subtract", "-", units + 1, min(9, value - floor))] if borrows else []
     else:
         choices = [("add", "+", 1, min(9 - units, room)), ("subtract", "-", 1, min(units, value - floor))]
     return [choice for choice in choices if choice[2] <= choice[3]]
 
 
-def _next_step_with_share(rng: random.Random, value: int, carry_share: float) -> tuple[str, str, int]:
+def _next_step_with_share(rng: random.Random, value: int, carry_share: float,
+                          borrows: bool = False) -> tuple[str, str, int]:
     """A step that is flaky with probability `carry_share` (when the value allows one), else not flaky."""
     want_flaky = rng.random() < carry_share
-    choices = _flaky_choices(value, want_flaky) or _flaky_choices(value, not want_flaky)
+    choices = _flaky_choices(value, want_flaky, borrows) or _flaky_choices(value, not want_flaky, borrows)
     word, symbol, low, high = rng.choice(choices)
     return word, symbol, rng.randint(low, high)
 
 
 def write_solution(start: int, steps: list[tuple[str, int]], rng: random.Random | None = None,
-                   carry_accuracy: float = 1.0, first_student_step: int = 1) -> tuple[str, int]:
+                   carry_accuracy: float = 1.0, first_student_step: int = 1, borrows: bool = False) -> tuple[str, int]:
     """(solution text, final written value) of the chain `start`, `steps` = [(symbol, operand), ...].
 
     Steps before `first_student_step` are written right (a gold prefix); from it on each flaky step is right with
-    probability `carry_accuracy` (else its carry / borrow is forgotten) and the chain goes on from what was written.
-    With `carry_accuracy=1` this is the gold solution.
+    probability `carry_accuracy` (else its carry / borrow is forgotten) and the chain goes on from what was written;
+    borrows are flaky only with `borrows`. With `carry_accuracy=1` this is the gold solution.
 
     >>> print(write_solution(47, [("+", 5), ("-", 3)])[0])
     Step 1: 47 + 5 = 52.
@@ -117,7 +130,7 @@ def write_solution(start: int, steps: list[tuple[str, int]], rng: random.Random 
     for number, (symbol, operand) in enumerate(steps, start=1):
         result = apply_step(value, symbol, operand)
         student = number >= first_student_step and carry_accuracy < 1.0
-        if student and is_flaky_step(value, symbol, operand) and rng.random() >= carry_accuracy:
+        if student and is_flaky_step(value, symbol, operand, borrows) and rng.random() >= carry_accuracy:
             result = slipped_result(value, symbol, operand)
         lines.append(f"Step {number}: {value} {symbol} {operand} = {result}.")
         value = result
@@ -125,12 +138,13 @@ def write_solution(start: int, steps: list[tuple[str, int]], rng: random.Random 
     return "\n".join(lines), value
 
 
-def make_problem(rng: random.Random, level: int, multiply: bool = False, carry_share: float | None = None) -> dict:
+def make_problem(rng: random.Random, level: int, multiply: bool = False, carry_share: float | None = None,
+                 borrows: bool = False) -> dict:
     """One problem of `level` steps: {problem, solution, answer, level}.
 
     `carry_share=None` draws add / subtract and the operand uniformly (the original world, its random stream kept);
-    a number asks for a carry step with that probability (whenever the value allows one) and starts from a
-    two-digit value.
+    a number asks for a flaky step with that probability (whenever the value allows one: a carry, or with
+    `borrows` a carry or a borrow) and starts from a two-digit value.
     """
     value = rng.randint(1, 9) if carry_share is None else rng.randint(*FLAKY_WORLD_STARTS)
     start, instructions, steps = value, [f"Start with {value}."], []
@@ -138,7 +152,7 @@ def make_problem(rng: random.Random, level: int, multiply: bool = False, carry_s
         if carry_share is None:
             word, symbol, operand = _next_step(rng, value, multiply)
         else:
-            word, symbol, operand = _next_step_with_share(rng, value, carry_share)
+            word, symbol, operand = _next_step_with_share(rng, value, carry_share, borrows)
         instructions.append(f"Step {step}: {word} {operand}.")
         steps.append((symbol, operand))
         value = apply_step(value, symbol, operand)
@@ -152,10 +166,10 @@ def make_problem(rng: random.Random, level: int, multiply: bool = False, carry_s
 
 
 def make_rows(levels: list[int], per_level: int, seed: int = 0, multiply: bool = False,
-              carry_share: float | None = None) -> list[dict]:
+              carry_share: float | None = None, borrows: bool = False) -> list[dict]:
     """`per_level` problems for each level, deterministic from `seed`, in level order."""
     rng = random.Random(seed)
-    return [make_problem(rng, level, multiply, carry_share) for level in levels for _ in range(per_level)]
+    return [make_problem(rng, level, multiply, carry_share, borrows) for level in levels for _ in range(per_level)]
 
 
 _INSTRUCTION = re.compile(r"Step (\d+): (add|subtract|multiply by) (\d+)\.")
@@ -197,7 +211,7 @@ def parse_problem(problem: str) -> tuple[int, list[tuple[str, int]]]:
     return int(start.group(1)), [(_SYMBOLS[word], int(n)) for _, word, n in _INSTRUCTION.findall(problem)]
 
 
-def step_outcomes(problem: str, completion: str, first_step: int = 1) -> list[tuple[bool, bool]]:
+def step_outcomes(problem: str, completion: str, first_step: int = 1, borrows: bool = False) -> list[tuple[bool, bool]]:
     r"""(flaky, right) for each step a completion writes, from `first_step` on (after a hint: the first step the
     model writes itself), judged against the value the completion itself carries, so one slip is counted once.
 
@@ -220,7 +234,7 @@ def step_outcomes(problem: str, completion: str, first_step: int = 1) -> list[tu
     outcomes = []
     for number in range(first_step, len(steps) + 1):
         symbol, operand = steps[number - 1]
-        flaky = is_flaky_step(value, symbol, operand)
+        flaky = is_flaky_step(value, symbol, operand, borrows)
         line = lines.get(number)
         if line is None:
             if number == first_step or outcomes:

@@ -16,7 +16,7 @@ from .evaluate import accuracy_of, complete_share, level_completions, step_accur
 
 
 def measure_no_hint(model, tokenizer, rows: list[dict], unit: str, lead_in: str, seed: int,
-                    check: str = "answer") -> dict:
+                    check: str = "answer", borrows: bool = False) -> dict:
     """{"greedy": {level: acc}, "sampled": {level: acc}, "flaky": acc, "other": acc, "complete": share} of bare
     questions (flaky / other: sampled step accuracies; complete: sampled completions that write every step)."""
     was_training = model.training
@@ -25,7 +25,7 @@ def measure_no_hint(model, tokenizer, rows: list[dict], unit: str, lead_in: str,
         torch.manual_seed(seed)
         sampled = level_completions(model, tokenizer, rows, 0.0, unit, lead_in, sample=True)
     model.train(was_training)
-    steps = step_accuracy(sampled)
+    steps = step_accuracy(sampled, borrows=borrows)
     return {"greedy": accuracy_of(greedy, check), "sampled": accuracy_of(sampled, check), "flaky": steps["flaky"],
             "other": steps["other"], "complete": complete_share(sampled)}
 
@@ -52,14 +52,17 @@ def first_step_reaching(curve: list[dict], levels: list[int], threshold: float, 
 class NoHintCurve(TrainerCallback):
     """Measures `measure_no_hint` at step 0 and every `every` optimizer steps; the points are in `self.points`."""
 
-    def __init__(self, rows: list[dict], every: int, unit: str, lead_in: str, seed: int, check: str = "answer"):
+    def __init__(self, rows: list[dict], every: int, unit: str, lead_in: str, seed: int, check: str = "answer",
+                 borrows: bool = False):
         if every < 1:
             raise ValueError(f"every must be >= 1, got {every}")
         self.rows, self.every, self.unit, self.lead_in, self.seed, self.check = rows, every, unit, lead_in, seed, check
+        self.borrows = borrows
         self.points: list[dict] = []
 
     def _measure(self, state, model, processing_class) -> None:
-        point = measure_no_hint(model, processing_class, self.rows, self.unit, self.lead_in, self.seed, self.check)
+        point = measure_no_hint(model, processing_class, self.rows, self.unit, self.lead_in, self.seed, self.check,
+                                self.borrows)
         self.points.append({"step": state.global_step, **point})
 
     def on_train_begin(self, args, state, control, model=None, processing_class=None, **kwargs):

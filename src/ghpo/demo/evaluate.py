@@ -108,8 +108,9 @@ def accuracy_of(pairs: list[tuple[dict, str]], check: str = "answer") -> dict[in
     return per_level_accuracy([row["level"] for row, _ in pairs], [is_right(row, c, check) for row, c in pairs])
 
 
-def step_accuracy(pairs: list[tuple[dict, str]], first_steps: list[int] | None = None) -> dict[str, float]:
-    """Accuracy of the steps the completions write, flaky (carry / borrow) and other, with counts.
+def step_accuracy(pairs: list[tuple[dict, str]], first_steps: list[int] | None = None,
+                  borrows: bool = False) -> dict[str, float]:
+    """Accuracy of the steps the completions write, flaky (carry, and with `borrows` borrow) and other, with counts.
 
     >>> row = {"problem": "Start with 7. Step 1: add 5. Step 2: subtract 3. What is the result?"}
     >>> step_accuracy([(row, "Step 1: 7 + 5 = 2.\\nStep 2: 2 - 3 = -1.")])  # a slip, then a right step from 2
@@ -118,7 +119,7 @@ def step_accuracy(pairs: list[tuple[dict, str]], first_steps: list[int] | None =
     counts = {True: [0, 0], False: [0, 0]}  # flaky -> [right, total]
     for index, (row, completion) in enumerate(pairs):
         first = first_steps[index] + 1 if first_steps else 1
-        for flaky, right in step_outcomes(row["problem"], completion, first_step=first):
+        for flaky, right in step_outcomes(row["problem"], completion, first_step=first, borrows=borrows):
             counts[flaky][0] += right
             counts[flaky][1] += 1
     rate = lambda key: counts[key][0] / counts[key][1] if counts[key][1] else float("nan")  # noqa: E731
@@ -162,7 +163,7 @@ def hint_table(model, tokenizer, rows: list[dict], ratios: list[float], unit: st
 
 
 def student_table(rows: list[dict], ratios: list[float], unit: str, carry_accuracy: float, draws: int = 20,
-                  seed: int = 0, check: str = "answer") -> dict[float, dict[int, float]]:
+                  seed: int = 0, check: str = "answer", borrows: bool = False) -> dict[float, dict[int, float]]:
     """What the warm-up's student scores on the same prompts, `draws` attempts per problem: {ratio: {level: acc}}.
 
     >>> rows = [{"problem": "Start with 7. Step 1: add 5. What is the result?", "answer": "12", "level": 1,
@@ -179,7 +180,8 @@ def student_table(rows: list[dict], ratios: list[float], unit: str, carry_accura
             start, steps = parse_problem(row["problem"])
             given = hinted_steps(row["solution"], ratio, unit)
             for _ in range(draws):
-                text, _ = write_solution(start, steps, rng, carry_accuracy, first_student_step=given + 1)
+                text, _ = write_solution(start, steps, rng, carry_accuracy, first_student_step=given + 1,
+                                         borrows=borrows)
                 levels.append(row["level"])
                 correct.append(is_right(row, text, check))  # the whole solution, gold prefix included
         table[ratio] = per_level_accuracy(levels, correct)

@@ -37,11 +37,14 @@ def build_world(settings: DemoSettings):
     shares = {level: settings.task_carry_share(level in hard) for level in levels}
     evaluation = sorted((row for share in dict.fromkeys(shares.values())  # one draw per share, as before for one
                          for row in eval_rows([lv for lv in levels if shares[lv] == share], settings.eval_per_level,
-                                              settings.task_seed, share)), key=lambda row: row["level"])
-    pool = rl_dataset(hard, settings.rl_per_level, settings.task_seed, settings.task_carry_share(True))
+                                              settings.task_seed, share, borrows=settings.borrows)),
+                        key=lambda row: row["level"])
+    pool = rl_dataset(hard, settings.rl_per_level, settings.task_seed, settings.task_carry_share(True),
+                      settings.borrows)
     example = next(row for row in evaluation if row["level"] == 2)
     print(f"  example (level 2): {example['problem']}\n  " + example["solution"].replace("\n", "\n  "))
-    warmup = (f"warm-up levels {settings.warmup_levels} (a student who gets a carry right "
+    flaky = "carry or a borrow" if settings.borrows else "carry"
+    warmup = (f"warm-up levels {settings.warmup_levels} (a student who gets a {flaky} right "
               f"{settings.carry_accuracy:.0%} of the time)" if settings.world == "misconception"
               else f"easy (warm-up) levels {settings.easy_levels}")
     print(f"  {warmup}, RL pool levels {settings.hard_levels} "
@@ -79,7 +82,7 @@ def train_until_converged(settings: DemoSettings, folder: Path, summary: dict, e
         set_seed(settings.task_seed)
         pairs = level_completions(model, tokenizer, evaluation, 0.0, settings.hint_unit, settings.hint_lead_in,
                                   "convergence check", sample=True)
-        steps = step_accuracy(pairs)
+        steps = step_accuracy(pairs, borrows=settings.borrows)
         if not not_converged(settings, steps):
             mark_checked(folder, steps)
             return {**summary, "converged_steps": steps}
@@ -117,10 +120,11 @@ def measure_base(settings: DemoSettings, folder: Path, evaluation: list[dict]) -
                                   sample=True)
         sampled[ratio] = accuracy_of(pairs, settings.check)
         if ratio == 0.0:
-            steps, pool_pairs = step_accuracy(pairs), [pair for pair in pairs if pair[0]["level"] in hard]
-            steps_pool = {**step_accuracy(pool_pairs), "complete": complete_share(pool_pairs)}
+            steps = step_accuracy(pairs, borrows=settings.borrows)
+            pool_pairs = [pair for pair in pairs if pair[0]["level"] in hard]
+            steps_pool = {**step_accuracy(pool_pairs, borrows=settings.borrows), "complete": complete_share(pool_pairs)}
     student = student_table(evaluation, ratios, unit, settings.carry_accuracy, seed=settings.task_seed,
-                            check=settings.check)
+                            check=settings.check, borrows=settings.borrows)
     print("  sampled (temperature 1, one sample per problem):\n" + report.hint_table_markdown(sampled, hard))
     print("  the warm-up's student on the same prompts (what a converged base scores sampled):\n"
           + report.hint_table_markdown(student, hard))
@@ -176,14 +180,15 @@ def run_arm(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], 
     unit, lead_in, check = settings.hint_unit, settings.hint_lead_in, settings.check
     out = Path(settings.output_dir) / "models" / f"{arm}-seed{seed}"
     print(f"  seed {seed}: training {arm.upper()} for {settings.steps} steps", flush=True)
-    curve = NoHintCurve(curve_rows, settings.curve_every, unit, lead_in, seed, check) if curve_rows else None
+    curve = NoHintCurve(curve_rows, settings.curve_every, unit, lead_in, seed, check, settings.borrows) \
+        if curve_rows else None
     run = train_rl(settings, folder, pool, arm, seed, out, callbacks=[curve] if curve else None)
     model, tokenizer = run["model"], run["tokenizer"]
     accuracy = level_accuracy(model, tokenizer, evaluation, 0.0, unit, lead_in, desc=f"{arm} eval", check=check)
     # Diagnostic: did the run learn *with* the ladder's first hint, and did that carry over to no hint?
     hinted = level_accuracy(model, tokenizer, hard_rows, settings.ratios[0], unit, lead_in,
                             desc=f"{arm} eval, hint {settings.ratios[0]:.0%}", check=check)
-    after = measure_no_hint(model, tokenizer, hard_rows, unit, lead_in, seed, check) \
+    after = measure_no_hint(model, tokenizer, hard_rows, unit, lead_in, seed, check, settings.borrows) \
         if settings.world == "misconception" else {}
     print(f"  seed {seed} {arm.upper()}: {run['seconds'] / 60:.1f} min; accuracy per level: "
           + ", ".join(f"L{lv} {report.fmt(acc)}" for lv, acc in accuracy.items())
@@ -202,7 +207,8 @@ def train_all(settings: DemoSettings, folder: Path, pool, evaluation: list[dict]
     print(f"  batch: {settings.prompts_per_step} problems x G={group}, lr {settings.learning_rate}, "
           f"temperature {settings.temperature}, GHPO ladder {settings.ratios} ({settings.hint_unit} cut)")
     curve_rows = eval_rows(settings.levels("hard_levels"), settings.curve_per_level, settings.task_seed,
-                           settings.task_carry_share(True), offset=CURVE_SEED_OFFSET) if settings.curve_every > 0 else []
+                           settings.task_carry_share(True), offset=CURVE_SEED_OFFSET,
+                           borrows=settings.borrows) if settings.curve_every > 0 else []
     runs, key = [], run_key(settings, folder)  # the same for every seed: hashed once
     for seed in range(settings.seeds):
         runs.append(run_seed(settings, folder, pool, evaluation, curve_rows, seed, key))

@@ -77,7 +77,8 @@ def build_examples(settings: DemoSettings) -> list[dict]:
     if settings.world == "misconception":
         return student_examples(settings.warmup_examples, settings.levels("warmup_levels"),
                                 settings.warmup_hinted_fraction, settings.hint_lead_in, settings.task_seed,
-                                settings.carry_share, settings.carry_accuracy, settings.warmup_curriculum)
+                                settings.carry_share, settings.carry_accuracy, settings.warmup_curriculum,
+                                settings.borrows)
     return warmup_examples(
         settings.warmup_examples, settings.levels("easy_levels"), max(settings.levels("warmup_levels")),
         settings.warmup_hinted_fraction, settings.warmup_max_remaining, settings.hint_lead_in, settings.task_seed,
@@ -120,7 +121,7 @@ def extend_warm_up(settings: DemoSettings, folder: Path, extension: int) -> dict
     examples = student_examples(settings.warmup_extension_examples, settings.levels("warmup_levels"),
                                 settings.warmup_hinted_fraction, settings.hint_lead_in,
                                 settings.task_seed + EXTENSION_SEED_STEP * extension, settings.carry_share,
-                                settings.carry_accuracy, curriculum=0.0)
+                                settings.carry_accuracy, curriculum=0.0, borrows=settings.borrows)
     config = sft_config(settings, folder / "sft")
     config.learning_rate, config.num_train_epochs = settings.warmup_lr / 2, 1
     trainer = SFTTrainer(model=model.train(), args=config, processing_class=tokenizer,

@@ -87,35 +87,39 @@ def curriculum_levels(levels: list[int], index: int, count: int, ramp: float) ->
 
 
 def student_examples(count: int, levels: list[int], hinted_fraction: float, lead_in: str, seed: int,
-                     carry_share: float, carry_accuracy: float, curriculum: float = 0.0) -> list[dict]:
+                     carry_share: float, carry_accuracy: float, curriculum: float = 0.0,
+                     borrows: bool = False) -> list[dict]:
     """`count` SFT examples of the misconception world, in training order: a level drawn uniformly from
     `curriculum_levels` (short chains first: the look-up of step k's operand is learnt on them); a
     `hinted_fraction` of them continue from a gold prefix of 1..L steps given as a hint (L: only the answer line
-    is left), the rest are full solutions; the student slips on a carry with probability 1 - carry_accuracy."""
+    is left), the rest are full solutions; the student slips on a carry (and with `borrows` on a borrow) with
+    probability 1 - carry_accuracy."""
     rng = random.Random(seed + WARMUP_SEED_OFFSET)
     examples = []
     for index in range(count):
         level = rng.choice(curriculum_levels(levels, index, count, curriculum))
-        row = make_problem(rng, level, carry_share=carry_share)
+        row = make_problem(rng, level, carry_share=carry_share, borrows=borrows)
         given = rng.randint(1, row["level"]) if rng.random() < hinted_fraction else 0
         start, steps = parse_problem(row["problem"])
-        written, _ = write_solution(start, steps, rng, carry_accuracy, first_student_step=given + 1)
+        written, _ = write_solution(start, steps, rng, carry_accuracy, first_student_step=given + 1, borrows=borrows)
         examples.append(continuation_example({**row, "solution": written}, given, lead_in))
     return examples
 
 
 def eval_rows(levels: list[int], per_level: int, seed: int, carry_share: float | None = None,
-              offset: int = EVAL_SEED_OFFSET) -> list[dict]:
+              offset: int = EVAL_SEED_OFFSET, borrows: bool = False) -> list[dict]:
     """Held-out problems, `per_level` per level, in level order, gold solutions (`offset` separates the final
     evaluation set from the learning-curve set, `CURVE_SEED_OFFSET`)."""
     rng = random.Random(seed + offset)
-    return [make_problem(rng, level, carry_share=carry_share) for level in levels for _ in range(per_level)]
+    return [make_problem(rng, level, carry_share=carry_share, borrows=borrows)
+            for level in levels for _ in range(per_level)]
 
 
-def rl_dataset(hard_levels: list[int], per_level: int, seed: int, carry_share: float | None = None) -> Dataset:
+def rl_dataset(hard_levels: list[int], per_level: int, seed: int, carry_share: float | None = None,
+               borrows: bool = False) -> Dataset:
     """The RL pool (hard levels only) with the columns every `ghpo` command uses: prompt, answer, solution, level."""
     rng = random.Random(seed + RL_SEED_OFFSET)
-    raw = Dataset.from_list([make_problem(rng, level, carry_share=carry_share)
+    raw = Dataset.from_list([make_problem(rng, level, carry_share=carry_share, borrows=borrows)
                              for level in hard_levels for _ in range(per_level)])
     dataset, _ = prepare_dataset(raw, source="ghpo.arithmetic (demo RL pool)", system_prompt=None)
     return dataset
