@@ -217,16 +217,13 @@ def test_carry_borrow_world_reaches_every_set_and_the_student():
     assert sum(subtractions) > 0
     # borrows in the gold chains (the carry world never borrows), and the student forgets them
     gold = "\n".join(r["solution"] for r in evaluation)
-    assert any(is_flaky_step(v, "-", o, borrows=True) for v, o in _subtractions(gold))
+    assert any(is_flaky_step(v, "-", o, borrows=True) for v, o, _ in _subtractions(gold))
     written = [ex["completion"][0]["content"] for ex in build_examples(settings)]
-    assert any(r == v - o + 10 for v, o, r in _subtractions_with_results("\n".join(written)))
+    assert any(r == v - o + 10 for v, o, r in _subtractions("\n".join(written)))
 
 
 def _subtractions(text):
-    return [(v, o) for v, o, _ in _subtractions_with_results(text)]
-
-
-def _subtractions_with_results(text):
+    """(value, operand, written result) of every `v - o = r.` line."""
     return [(int(v), int(o), int(r)) for v, o, r in re.findall(r"(\d+) - (\d+) = (-?\d+)\.", text)]
 
 

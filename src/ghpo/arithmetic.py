@@ -10,7 +10,7 @@ A *flaky step* is an addition with a carry (the units digits add up to 10 or mor
 subtraction with a borrow (the operand's units exceed the value's). With `carry_share` set, the generator asks for
 one at each step with that probability (from a round value or one above 90 no carry is possible, so the share of
 carry steps comes out lower: about 0.46 for 0.6), makes every other step one that neither carries nor borrows,
-and keeps every value in [40, 99]; `write_solution` writes a solution as a student who gets each flaky step right
+and keeps every value in [40, 99] ([10, 99] with borrows); `write_solution` writes a solution as a student who gets each flaky step right
 only with probability `carry_accuracy` and otherwise leaves the tens digit as it was (47 + 5 = 42, 52 - 5 = 57),
 going on from the value written. Carries alone make the values climb, so a carry is due far more often early in
 a chain than late (0.85 at step 1, 0.09 at step 8 of a carry-dense level 8): a prefix hint gives the carries away.

@@ -43,8 +43,7 @@ def build_world(settings: DemoSettings):
                       settings.borrows)
     example = next(row for row in evaluation if row["level"] == 2)
     print(f"  example (level 2): {example['problem']}\n  " + example["solution"].replace("\n", "\n  "))
-    flaky = "carry or a borrow" if settings.borrows else "carry"
-    warmup = (f"warm-up levels {settings.warmup_levels} (a student who gets a {flaky} right "
+    warmup = (f"warm-up levels {settings.warmup_levels} (a student who gets {settings.flaky_name} right "
               f"{settings.carry_accuracy:.0%} of the time)" if settings.world == "misconception"
               else f"easy (warm-up) levels {settings.easy_levels}")
     print(f"  {warmup}, RL pool levels {settings.hard_levels} "
@@ -90,7 +89,7 @@ def train_until_converged(settings: DemoSettings, folder: Path, summary: dict, e
             return summary  # measure_base's check stops the run, saying what to change
         extension += 1
         minutes = settings.warmup_extension_examples / WARMUP_EXAMPLES_PER_MINUTE
-        print(f"  not converged yet (sampled carries {report.fmt(steps['flaky'])} % right, other steps "
+        print(f"  not converged yet (sampled {settings.flaky_name} {report.fmt(steps['flaky'])} % right, other steps "
               f"{report.fmt(steps['other'])} %): extension {extension} of at most {settings.warmup_extensions}, "
               f"{settings.warmup_extension_examples} fresh examples (~{minutes:.0f} min)", flush=True)
         summary = {**extend_warm_up(settings, folder, extension), "cached": summary.get("cached", False)}
@@ -128,7 +127,7 @@ def measure_base(settings: DemoSettings, folder: Path, evaluation: list[dict]) -
     print("  sampled (temperature 1, one sample per problem):\n" + report.hint_table_markdown(sampled, hard))
     print("  the warm-up's student on the same prompts (what a converged base scores sampled):\n"
           + report.hint_table_markdown(student, hard))
-    print(f"  sampled steps: carries {report.fmt(steps['flaky'])} % right of {steps['flaky_steps']} "
+    print(f"  sampled steps: {settings.flaky_name} {report.fmt(steps['flaky'])} % right of {steps['flaky_steps']} "
           f"(student: {report.fmt(settings.carry_accuracy)} %), other {report.fmt(steps['other'])} % of "
           f"{steps['other_steps']}")
     check_converged(settings, steps)

@@ -149,6 +149,11 @@ class DemoSettings:
         """Whether borrows are flaky steps too (`--flaky_steps carry-borrow`)."""
         return self.world == "misconception" and self.flaky_steps == "carry-borrow"
 
+    @property
+    def flaky_name(self) -> str:
+        """What the flaky steps are, for messages."""
+        return "carries and borrows" if self.borrows else "carries"
+
     def levels(self, name: str) -> list[int]:
         return _levels(getattr(self, name))
 
