@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ghpo.arithmetic import apply_step, is_flaky_step
-from ghpo.demo import report, stats
+from ghpo.demo import findings, report, stats
 from ghpo.demo.evaluate import is_correct, max_new_tokens
 from ghpo.demo.settings import QUICK, parse_settings
 from ghpo.demo.world import continuation_example, curriculum_levels, eval_rows, student_examples, warmup_examples
@@ -257,6 +257,20 @@ def test_level_summary_and_table_by_hand():
     assert "| 1 | 100.0 | 100.0 ± 0.0 | 100.0 ± 0.0 | +0.0 ± 0.0 |" in table
     single = report.summary_table(report.level_summary(base, grpo[:1], ghpo[:1], hard=[4]), seeds=1)
     assert "| 4 (RL pool) | 10.0 | 10.0 | 30.0 | +20.0 |" in single  # one seed: no intervals at all
+
+
+def test_grpo_starved_counts_the_groups_that_hold_a_success_by_hand():
+    # 1 - (1 - s)^G per group: s = 0.5, G = 2 -> 0.75; 4 steps x 2 prompts -> 6 groups with a signal
+    assert findings.expected_signal_groups(0.5, 2, 2, 4) == pytest.approx(6.0)
+    assert findings.expected_signal_groups(0.0, 8, 8, 100) == 0.0
+    knobs = dict(num_generations=8, prompts_per_step=8, steps=100, levels=lambda name: [5, 6])
+    settings = type("Settings", (), {"__init__": lambda self: self.__dict__.update(knobs)})()
+    name, measured, holds = findings.starved(0.001, settings)  # 6.4 groups in 100 steps: fewer than 10
+    assert (name, holds) == ("GRPO starved", True) and "expects 6 groups" in measured
+    assert findings.starved(0.04, settings)[2] is False  # the 50 %-rung target's bare rate: ~221 groups
+    extra = {"steps_pool": {"complete": 0.97, "flaky": 0.11, "other": 0.99},
+             "sampled": {0.0: {5: 0.0, 6: 0.002}, 0.5: {5: 0.35, 6: 0.25}}}
+    assert [ok for _, _, ok in findings.conditions(extra, settings)] == [True, True, True, True]
 
 
 def test_verdict_cases():

@@ -1,12 +1,19 @@
-"""What the misconception world's numbers say: learning speed, the carry skill before and after, and the three
+"""What the misconception world's numbers say: learning speed, the carry skill before and after, and the
 conditions GHPO needs (see `ghpo.demo.world`). Pure: metrics in, numbers and markdown out.
 
-The three conditions, each checked on the base model's sampled, bare completions of the RL-pool levels:
+The conditions, each checked on the base model's sampled, bare completions of the RL-pool levels:
 1. no length ceiling — the base writes every step of a long chain (`complete` share >= 90 %);
 2. a flaky step RL can fix — carries are right only part of the time (between 2 % and 60 %) while the other
    steps are mostly right (>= MIN_OTHER_STEPS): the right value is in the model's distribution, just not reliably
    chosen;
 3. compounding — the pool is mostly dead bare (<= 5 %) but alive with a 50 % hint (>= 20 %).
+
+And what GHPO's advantage needs of GRPO (measured null results: GRPO learns from its rare bare successes):
+4. GRPO starved — at the base's bare rate s a group of G holds a success with probability 1 - (1 - s)^G, so GRPO's
+   run of `steps` x `prompts_per_step` groups expects that many groups with a signal; starved means fewer than one
+   every STARVED_EVERY steps. In a world of pure compounding (success = p^k over k flaky steps) the 50 % rung
+   solves about sqrt(s), so 3. and 4. pull against each other: 20 % with a 50 % hint means s ~ 4 %, and at G = 8,
+   8 prompts per step, ~28 % of GRPO's groups carry a signal.
 """
 
 from __future__ import annotations
@@ -19,6 +26,16 @@ NAMES = {"grpo": "GRPO", "ghpo": "GHPO"}
 # steps mostly right. Sampled at temperature 1 the ~0.6 M-parameter base still copies a wrong operator or operand
 # from the question 10-17 % of the time (greedy it hardly does), hence 80 %, not 100 %.
 CARRY_TOLERANCE, MIN_OTHER_STEPS = 0.08, 0.8
+STARVED_EVERY = 10  # GRPO counts as starved with fewer than one group holding a success per this many steps
+
+
+def expected_signal_groups(bare: float, group_size: int, prompts_per_step: int, steps: int) -> float:
+    """Groups with at least one success that GRPO expects over a run, at the base's bare success rate.
+
+    >>> round(expected_signal_groups(0.02, 8, 8, 100), 1), round(expected_signal_groups(0.001, 8, 8, 100), 1)
+    (119.4, 6.4)
+    """
+    return steps * prompts_per_step * (1 - (1 - bare) ** group_size)
 
 
 def fmt(mean: float, half: float | None = None) -> str:
@@ -27,12 +44,13 @@ def fmt(mean: float, half: float | None = None) -> str:
 
 
 def conditions(base_extra: dict, settings) -> list[tuple[str, str, bool]]:
-    """[(condition, what was measured, holds)] for the three conditions of the module docstring.
+    """[(condition, what was measured, holds)] for the four conditions of the module docstring.
 
     >>> extra = {"steps_pool": {"complete": 0.97, "flaky": 0.11, "other": 0.99},
     ...          "sampled": {0.0: {5: 0.04, 6: 0.02}, 0.5: {5: 0.35, 6: 0.25}}}
-    >>> [holds for _, _, holds in conditions(extra, type("S", (), {"levels": lambda self, n: [5, 6]})())]
-    [True, True, True]
+    >>> knobs = {"levels": lambda self, n: [5, 6], "num_generations": 8, "prompts_per_step": 8, "steps": 100}
+    >>> [holds for _, _, holds in conditions(extra, type("S", (), knobs)())]
+    [True, True, True, False]
     """
     hard, steps, sampled = settings.levels("hard_levels"), base_extra["steps_pool"], base_extra["sampled"]
     bare, half = pool_mean(sampled[0.0], hard), pool_mean(sampled.get(0.5, sampled[0.0]), hard)
@@ -43,7 +61,16 @@ def conditions(base_extra: dict, settings) -> list[tuple[str, str, bool]]:
          0.02 <= steps["flaky"] <= 0.6 and steps["other"] >= MIN_OTHER_STEPS),
         ("compounding", f"RL pool {fmt(bare)} % bare, {fmt(half)} % with a 50 % hint (sampled)",
          bare <= 0.05 and half >= 0.2),
+        starved(bare, settings),
     ]
+
+
+def starved(bare: float, settings) -> tuple[str, str, bool]:
+    """Condition 4 (module docstring): GRPO's expected groups with a signal over the run, at the bare rate."""
+    expected = expected_signal_groups(bare, settings.num_generations, settings.prompts_per_step, settings.steps)
+    return ("GRPO starved", f"at {fmt(bare)} % bare, GRPO expects {expected:.0f} groups with a success in its "
+            f"{settings.steps} steps × {settings.prompts_per_step} prompts (G = {settings.num_generations}; starved: "
+            f"< {settings.steps / STARVED_EVERY:.0f})", expected < settings.steps / STARVED_EVERY)
 
 
 def reach_table(runs: list[dict], settings) -> str:
@@ -74,12 +101,12 @@ def findings_markdown(runs: list[dict], base_extra: dict, settings, ghpo_won: bo
     """The misconception world's part of the report: conditions, carry skill, learning speed."""
     checks = conditions(base_extra, settings)
     carry = carry_skill(runs, base_extra)
-    lines = ["**The three conditions GHPO needs** (base model, sampled, RL-pool levels):", ""]
+    lines = ["**The conditions GHPO needs** (base model, sampled, RL-pool levels):", ""]
     lines += [f"- {'holds' if ok else '**fails**'}: {name} — {measured}" for name, measured, ok in checks]
     failed = [name for name, _, ok in checks if not ok]
     if not ghpo_won:
         lines += ["", "GHPO did not beat GRPO here. " + (f"Conditions that failed: {', '.join(failed)}." if failed
-                  else "All three conditions held, so the cause is the RL budget or recipe (steps, learning "
+                  else "All the conditions held, so the cause is the RL budget or recipe (steps, learning "
                   "rate, batch), not the world.")]
     show = (lambda pair: fmt(*pair)) if len(runs) > 1 else (lambda pair: fmt(pair[0]))  # noqa: E731
     diff_mean, diff_half = carry["ghpo_minus_grpo"]
