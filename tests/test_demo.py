@@ -263,11 +263,12 @@ def test_grpo_starved_counts_the_groups_that_hold_a_success_by_hand():
     # 1 - (1 - s)^G per group: s = 0.5, G = 2 -> 0.75; 4 steps x 2 prompts -> 6 groups with a signal
     assert findings.expected_signal_groups(0.5, 2, 2, 4) == pytest.approx(6.0)
     assert findings.expected_signal_groups(0.0, 8, 8, 100) == 0.0
-    knobs = dict(num_generations=8, prompts_per_step=8, steps=100, levels=lambda name: [5, 6])
-    settings = type("Settings", (), {"__init__": lambda self: self.__dict__.update(knobs)})()
+    settings = parse_settings(["--hard_levels", "5-6"])  # the defaults: G = 8, 8 prompts per step, 100 steps
     name, measured, holds = findings.starved(0.001, settings)  # 6.4 groups in 100 steps: fewer than 10
     assert (name, holds) == ("GRPO starved", True) and "expects 6 groups" in measured
     assert findings.starved(0.04, settings)[2] is False  # the 50 %-rung target's bare rate: ~221 groups
+    quick = findings.starved(0.017, parse_settings(["--quick"]))  # 3 steps x 4 prompts, G = 4: 0.8 groups < 1
+    assert quick[2] is True and "expects 0.8 groups" in quick[1] and "starved: < 1)" in quick[1]
     extra = {"steps_pool": {"complete": 0.97, "flaky": 0.11, "other": 0.99},
              "sampled": {0.0: {5: 0.0, 6: 0.002}, 0.5: {5: 0.35, 6: 0.25}}}
     assert [ok for _, _, ok in findings.conditions(extra, settings)] == [True, True, True, True]

@@ -10,10 +10,11 @@ The conditions, each checked on the base model's sampled, bare completions of th
 
 And what GHPO's advantage needs of GRPO (measured null results: GRPO learns from its rare bare successes):
 4. GRPO starved — at the base's bare rate s a group of G holds a success with probability 1 - (1 - s)^G, so GRPO's
-   run of `steps` x `prompts_per_step` groups expects that many groups with a signal; starved means fewer than one
-   every STARVED_EVERY steps. In a world of pure compounding (success = p^k over k flaky steps) the 50 % rung
-   solves about sqrt(s), so 3. and 4. pull against each other: 20 % with a 50 % hint means s ~ 4 %, and at G = 8,
-   8 prompts per step, ~28 % of GRPO's groups carry a signal.
+   run of `steps` x `prompts_per_step` groups expects that share of them to carry a signal; starved means fewer
+   than one such group every STARVED_EVERY steps (fewer than one in all, for a shorter run). In a world of pure
+   compounding (success = p^k over k flaky steps) the 50 % rung solves about sqrt(s), so 3. and 4. pull against
+   each other: 20 % with a 50 % hint means s ~ 4 %, and at G = 8, 8 prompts per step, ~28 % of GRPO's groups carry
+   a signal.
 """
 
 from __future__ import annotations
@@ -68,9 +69,11 @@ def conditions(base_extra: dict, settings) -> list[tuple[str, str, bool]]:
 def starved(bare: float, settings) -> tuple[str, str, bool]:
     """Condition 4 (module docstring): GRPO's expected groups with a signal over the run, at the bare rate."""
     expected = expected_signal_groups(bare, settings.num_generations, settings.prompts_per_step, settings.steps)
-    return ("GRPO starved", f"at {fmt(bare)} % bare, GRPO expects {expected:.0f} groups with a success in its "
+    fewest = max(1.0, settings.steps / STARVED_EVERY)  # a run shorter than STARVED_EVERY steps: one group in all
+    shown = f"{expected:.1f}" if expected < 1 else f"{expected:.0f}"
+    return ("GRPO starved", f"at {fmt(bare)} % bare, GRPO expects {shown} groups with a success in its "
             f"{settings.steps} steps × {settings.prompts_per_step} prompts (G = {settings.num_generations}; starved: "
-            f"< {settings.steps / STARVED_EVERY:.0f})", expected < settings.steps / STARVED_EVERY)
+            f"< {fewest:g})", expected < fewest)
 
 
 def reach_table(runs: list[dict], settings) -> str:

@@ -62,8 +62,8 @@ class DemoSettings:
                              "them away); carry-borrow: carries and borrows, drawn as the value allows, so the values "
                              "wander and a flaky step is as likely late in a chain as early (the continuation after "
                              "a hint exercises the bare question's skill as often). The student forgets either. Its "
-                             "base needs a larger warm-up than the default (--warmup_examples 100000 "
-                             "--warmup_extensions 10 converged after 7 extensions, ~50 min on 2 cores; README).",
+                             "base needs a larger warm-up than the default: --warmup_examples 100000 "
+                             "--warmup_extensions 10 converges (README).",
                              choices=["carry", "carry-borrow"])
     pool_carry_share: float = _knob(-1.0, "misconception world: --carry_share of the RL pool and of the hard levels' "
                                     "evaluation and learning-curve sets (-1: the warm-up's --carry_share). 1.0 makes "
