@@ -202,6 +202,50 @@ def test_warmup_cache_key_ignores_rl_and_evaluation_knobs():
     assert parse_settings(["--carry_accuracy", "0.3"]).warmup_key() != base.warmup_key()
     assert parse_settings(["--flaky_steps", "carry-borrow"]).warmup_key() != base.warmup_key()
     assert parse_settings(["--flaky_steps", "carry"]).warmup_key() == base.warmup_key()  # caches of before stay
+    assert parse_settings(["--warmup_reading_examples", "0"]).warmup_key() == base.warmup_key()
+    assert parse_settings(["--warmup_reading_examples", "30000"]).warmup_key() != base.warmup_key()
+
+
+def test_carry_borrow_picks_its_converging_budget_and_starved_pool_and_explicit_flags_win():
+    settings = parse_settings(["--flaky_steps", "carry-borrow"])
+    assert (settings.check, settings.warmup_examples, settings.warmup_extensions, settings.warmup_reading_examples,
+            settings.hard_levels) == ("steps", 100000, 10, 30000, "7-8")
+    explicit = parse_settings(["--flaky_steps", "carry-borrow", "--hard_levels", "5-7", "--warmup_reading_examples",
+                               "0"])
+    assert (explicit.hard_levels, explicit.warmup_reading_examples, explicit.warmup_examples) == ("5-7", 0, 100000)
+    assert parse_settings(["--flaky_steps", "carry-borrow", "--quick"]).warmup_reading_examples == 0
+    assert parse_settings([]).hard_levels == "5-7" and parse_settings([]).warmup_reading_examples == 0
+
+
+def test_hint_reading_trains_a_copy_of_the_converged_base_once(monkeypatch, tmp_path):
+    from ghpo.demo import run
+    from ghpo.demo.warmup import DONE_FILE
+
+    converged = tmp_path / "converged"
+    converged.mkdir()
+    (converged / "model.safetensors").write_text("weights")
+    (converged / DONE_FILE).write_text(json.dumps({"examples": 100}))
+    trained = []
+
+    def fake_read_hints(settings, folder):
+        trained.append(folder)
+        (folder / "model.safetensors").write_text("read")
+        return {"examples": 130, "reading_examples": 30, "final_loss": 0.02}
+
+    monkeypatch.setattr(run, "read_hints", fake_read_hints)
+    cache = ["--cache_dir", str(tmp_path / "cache")]
+    summary = {"examples": 100, "converged_steps": {}}
+    for argv, seen in (([], summary), (["--warmup_reading_examples", "30"], {"examples": 100})):  # off; unconverged
+        assert run.add_hint_reading(parse_settings(argv + cache), converged, seen) == (converged, seen)
+    assert not trained
+    settings = parse_settings(["--warmup_reading_examples", "30"] + cache)
+    folder, result = run.add_hint_reading(settings, converged, summary)
+    assert folder == settings.warmup_dir() != converged and result["reading_examples"] == 30
+    assert (folder / "model.safetensors").read_text() == "read"
+    assert (converged / "model.safetensors").read_text() == "weights"  # the converged base stays as it was
+    assert len(trained) == 1 and not trained[0].exists()  # trained in a partial folder, then moved in place
+    (folder / DONE_FILE).write_text(json.dumps(result))
+    assert run.add_hint_reading(settings, converged, summary)[0] == folder and len(trained) == 1  # cached
 
 
 def test_carry_borrow_world_reaches_every_set_and_the_student():
@@ -288,7 +332,7 @@ def test_demo_quick_end_to_end(tmp_path, monkeypatch):
 
     output = tmp_path / "out"
     assert main(["--quick", "--output_dir", str(output), "--cache_dir", str(tmp_path / "cache"), "--check", "steps",
-                 "--arms", "grpo,ghpo,dapo,ghpo-response"]) == 0
+                 "--arms", "grpo,ghpo,dapo,ghpo-response", "--warmup_reading_examples", "40"]) == 0
     for name in ("report.md", "metrics.json", "accuracy_per_level.png", "base_hints.png", "training_curves.png",
                  "no_hint_curves.png"):
         assert (output / name).stat().st_size > 0, name
@@ -303,6 +347,7 @@ def test_demo_quick_end_to_end(tmp_path, monkeypatch):
         assert set(curve[0]["greedy"]) == {str(level) for level in QUICK_HARD}
     assert all(not math.isnan(row["ghpo"][0]) for row in metrics["per_level"])
     assert "What the numbers mean" in (output / "report.md").read_text()
+    assert metrics["warmup"]["reading_examples"] == 40  # the hint-reading phase ran on the cached base
     assert [row["arm"] for row in metrics["arms"]] == ["grpo", "ghpo", "dapo", "ghpo-response"]
     assert all(row["million_tokens"] > 0 for row in metrics["arms"])
     assert "DAPO resampling" in (output / "report.md").read_text()
@@ -316,7 +361,7 @@ def test_demo_quick_end_to_end(tmp_path, monkeypatch):
 
     monkeypatch.setattr(run, "train_rl", no_training)
     assert main(["--quick", "--output_dir", str(output), "--cache_dir", str(tmp_path / "cache"), "--check", "steps",
-                 "--arms", "grpo,ghpo,dapo,ghpo-response"]) == 0
+                 "--arms", "grpo,ghpo,dapo,ghpo-response", "--warmup_reading_examples", "40"]) == 0
     again = json.loads((output / "metrics.json").read_text())
     assert again["per_level"] == metrics["per_level"] and again["arms"] == metrics["arms"]
 

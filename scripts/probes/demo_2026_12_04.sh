@@ -3,11 +3,12 @@
 # budget at which the --flaky_steps carry-borrow base converges, then GRPO vs GHPO on it. A lab notebook kept so the
 # numbers can be rerun, not project code. The warm-up is cached (~/.cache/ghpo/demo) and each (arm, seed) run is
 # saved as it ends (<output_dir>/runs), so the same command run again resumes.
-# From the repo root, after `bash scripts/setup.sh`:  bash scripts/probes/demo_2026_12_04.sh [base|rl|matched|all]
+# From the repo root, after `bash scripts/setup.sh`:  bash scripts/probes/demo_2026_12_04.sh [base|rl|matched|starved|reading|all]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export HF_HUB_OFFLINE=1
-flags=(--flaky_steps carry-borrow --check steps --warmup_examples 100000 --warmup_extensions 10)
+# the earlier runs pin what --flaky_steps carry-borrow now picks by itself otherwise (pool 7-8, hint reading)
+flags=(--flaky_steps carry-borrow --check steps --warmup_examples 100000 --warmup_extensions 10 --warmup_reading_examples 0)
 what="${1:-all}"
 
 if [[ $what == base || $what == all ]]; then
@@ -18,10 +19,23 @@ fi
 if [[ $what == rl || $what == all ]]; then
   # GRPO vs GHPO from that base, default RL recipe (pool levels 5-7, 100 steps, lr 1e-4, 8 x G = 8):
   # 3 seeds 21.2 min, seeds 3-5 another ~21 min
-  .venv/bin/ghpo demo "${flags[@]}" --arms grpo,ghpo --seeds 6 --output_dir runs/carry-borrow-100k
+  .venv/bin/ghpo demo "${flags[@]}" --hard_levels 5-7 --arms grpo,ghpo --seeds 6 --output_dir runs/carry-borrow-100k
 fi
 if [[ $what == matched || $what == all ]]; then
   # GRPO at GHPO's token budget: 200 steps (GHPO runs too: grpo and ghpo always run). Stopped after GRPO seed 1
   # (4.4-4.5 min per GRPO run, 8.3 min per GHPO run): GRPO 51.7, 61.3 % on the pool; GHPO seed 0 56.0 %
-  .venv/bin/ghpo demo "${flags[@]}" --steps 200 --seeds 3 --output_dir runs/carry-borrow-100k-200steps
+  .venv/bin/ghpo demo "${flags[@]}" --hard_levels 5-7 --steps 200 --seeds 3 --output_dir runs/carry-borrow-100k-200steps
+fi
+if [[ $what == starved || $what == all ]]; then
+  # A pool GRPO is starved on (levels 7-8: the base solves 0-1 % bare), same base, 3 seeds: 24.3 min
+  .venv/bin/ghpo demo "${flags[@]}" --hard_levels 7-8 --seeds 3 --output_dir runs/cb-pool78
+  # and one it is not (levels 6-7: L6's 2 % bare successes feed GRPO), 3 seeds: 21.1 min
+  .venv/bin/ghpo demo "${flags[@]}" --hard_levels 6-7 --seeds 3 --output_dir runs/cb-pool67
+fi
+if [[ $what == reading || $what == all ]]; then
+  # The converged base + 30 000 mostly hinted continuations (hint reading, 5.5 min, cached apart), then the
+  # starved pool again, 3 seeds
+  # (= bash scripts/demo.sh --flaky_steps carry-borrow --seeds 3, which picks these by itself)
+  .venv/bin/ghpo demo "${flags[@]}" --warmup_reading_examples 30000 --hard_levels 7-8 --seeds 3 \
+    --output_dir runs/cb-read-pool78
 fi

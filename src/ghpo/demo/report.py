@@ -190,6 +190,13 @@ def base_markdown(base_table: dict, base_extra: dict, hard: list[int]) -> str:
             f"{fmt(steps['other'])} % ({steps['other_steps']}).")
 
 
+def reading_note(warmup: dict) -> str:
+    """The hint-reading phase's share of the warm-up, if it ran (--warmup_reading_examples)."""
+    if not warmup.get("reading_examples"):
+        return ""
+    return f"(the last {warmup['reading_examples']} of them mostly hinted continuations: hint reading) "
+
+
 def report_markdown(settings, warmup: dict, base_table: dict, table: str, text: str, seconds: float,
                     runs: list[dict], base_extra: dict) -> str:
     hard = settings.levels("hard_levels")
@@ -229,7 +236,7 @@ RL: GRPO {grpo_min:.1f} min, GHPO {ghpo_min:.1f} min over {settings.seeds} seed(
 ## Settings
 
 Base model: Qwen2, {warmup['parameters'] / 1e3:.0f} k parameters, warm-up on {warmup['examples']} examples
-(final SFT loss {warmup['final_loss']}).
+{reading_note(warmup)}(final SFT loss {warmup['final_loss']}).
 
 {settings_markdown(settings)}
 """

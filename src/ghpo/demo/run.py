@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import shutil
 import time
@@ -19,7 +20,7 @@ from .evaluate import accuracy_of, complete_share, hint_table, level_accuracy, l
 from .rl import train_rl
 from .saved import load_run, run_key, run_path, save_run
 from .settings import DemoSettings
-from .warmup import cached_base, extend_warm_up, load_base, mark_checked, warm_up
+from .warmup import DONE_FILE, cached_base, extend_warm_up, load_base, mark_checked, read_hints, warm_up
 from .world import CURVE_SEED_OFFSET, eval_rows, rl_dataset
 
 # measured at hidden 96 on 2 cores: 50 000 examples in 12.5 min (Intel Xeon), 23.4 min (AMD EPYC); the estimates
@@ -96,6 +97,29 @@ def train_until_converged(settings: DemoSettings, folder: Path, summary: dict, e
         shutil.rmtree(folder / "sft", ignore_errors=True)
         print(f"  extension {extension} done: {summary['examples']} examples in all, final SFT loss "
               f"{summary['final_loss']}", flush=True)
+
+
+def add_hint_reading(settings: DemoSettings, folder: Path, summary: dict) -> tuple[Path, dict]:
+    """--warmup_reading_examples: the converged base in `folder`, fine-tuned on mostly hinted continuations, in its
+    own cached folder (the converged one stays as it is). An unconverged base is left for measure_base to stop."""
+    if settings.warmup_reading_examples <= 0 or ("converged_steps" not in summary and settings.check_warmup):
+        return folder, summary
+    target = cached_base(settings)
+    if target is not None:
+        print(f"  hint reading cached: {target} - skipping")
+        return target, {**json.loads((target / DONE_FILE).read_text()), "cached": True}
+    target, partial = settings.warmup_dir(), settings.warmup_dir().with_suffix(".partial")
+    shutil.rmtree(partial, ignore_errors=True)  # an interrupted earlier attempt
+    shutil.copytree(folder, partial)
+    minutes = settings.warmup_reading_examples / WARMUP_EXAMPLES_PER_MINUTE
+    print(f"  hint reading: {settings.warmup_reading_examples} more examples, mostly hinted continuations "
+          f"(~{minutes:.0f} min; cached in {target})", flush=True)
+    summary = {**read_hints(settings, partial), "cached": False}
+    shutil.rmtree(partial / "sft", ignore_errors=True)
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    print(f"  hint reading done: final SFT loss {summary['final_loss']}", flush=True)
+    return target, summary
 
 
 def measure_base(settings: DemoSettings, folder: Path, evaluation: list[dict]) -> tuple[dict, dict]:
@@ -224,8 +248,10 @@ def run_demo(settings: DemoSettings) -> dict:
     output = Path(settings.output_dir)
     output.mkdir(parents=True, exist_ok=True)
     evaluation, pool = build_world(settings)
-    folder, warmup_summary = get_base(settings)
-    warmup_summary = train_until_converged(settings, folder, warmup_summary, evaluation)
+    converged = dataclasses.replace(settings, warmup_reading_examples=0)  # hint reading starts from this base
+    folder, warmup_summary = get_base(converged)
+    warmup_summary = train_until_converged(converged, folder, warmup_summary, evaluation)
+    folder, warmup_summary = add_hint_reading(settings, folder, warmup_summary)
     base_table, base_extra = measure_base(settings, folder, evaluation)
     if settings.base_only:
         print(f"\n--base_only: stopping before RL ({(time.time() - started) / 60:.1f} min)")

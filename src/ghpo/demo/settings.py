@@ -61,9 +61,11 @@ class DemoSettings:
                              "(the values climb, so carries come early in a chain and a prefix hint gives most of "
                              "them away); carry-borrow: carries and borrows, drawn as the value allows, so the values "
                              "wander and a flaky step is as likely late in a chain as early (the continuation after "
-                             "a hint exercises the bare question's skill as often). The student forgets either. Its "
-                             "base needs a larger warm-up than the default: --warmup_examples 100000 "
-                             "--warmup_extensions 10 converges (README).",
+                             "a hint exercises the bare question's skill as often). The student forgets either. "
+                             "carry-borrow picks its own defaults for the knobs not given: --check steps "
+                             "--warmup_examples 100000 --warmup_extensions 10 (where its base converges) "
+                             "--warmup_reading_examples 30000 --hard_levels 7-8 (a pool GRPO is starved on); "
+                             "the README's GHPO-vs-GRPO result.",
                              choices=["carry", "carry-borrow"])
     pool_carry_share: float = _knob(-1.0, "misconception world: --carry_share of the RL pool and of the hard levels' "
                                     "evaluation and learning-curve sets (-1: the warm-up's --carry_share). 1.0 makes "
@@ -107,6 +109,13 @@ class DemoSettings:
                                    "examples at half the learning rate, then check again, at most this many times "
                                    "(0: never). Cached with the base.")
     warmup_extension_examples: int = _knob(20000, "Examples per warm-up extension.")
+    warmup_reading_examples: int = _knob(0, "misconception world: once the base converged, train it on this many "
+                                         "more examples, 70 % of them hinted continuations, at half the warm-up "
+                                         "learning rate (cached apart from the converged base, which is reused). A "
+                                         "base can write bare solutions like its student and still read a hint in "
+                                         "the prompt far worse (the report's sampled vs student tables); 30000 "
+                                         "bring the carry-borrow base level with its student (~6 min, README). "
+                                         "0: off.")
     warmup_lr: float = _knob(4e-3, "Warm-up learning rate (cosine schedule).")
     warmup_batch_size: int = _knob(32, "Warm-up batch size.")
     # --- RL (same for GRPO and GHPO) ---
@@ -176,6 +185,7 @@ class DemoSettings:
         names += (["carry_share", "carry_accuracy", "warmup_curriculum"] if self.world == "misconception" else
                   ["easy_levels", "warmup_stretch_fraction", "warmup_max_remaining"])
         names += ["flaky_steps"] if self.borrows else []  # left out at its default: earlier caches stay valid
+        names += ["warmup_reading_examples"] if self.warmup_reading_examples > 0 else []  # likewise
         payload = json.dumps({name: getattr(self, name) for name in names}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
@@ -193,11 +203,17 @@ class DemoSettings:
 QUICK = dict(eval_levels="1-5", hard_levels="4-5", warmup_levels="1-5", eval_per_level=30, rl_per_level=16,
              warmup_examples=5000, warmup_hinted_fraction=0.0, warmup_batch_size=8, steps=3, prompts_per_step=4,
              num_generations=4, curve_every=2, curve_per_level=8, check_warmup=False, warmup_extensions=0,
-             hidden_size=64)
+             hidden_size=64, warmup_reading_examples=0)
 
 # --world ceiling: the first demo's world and recipe, kept reachable for the README's comparison.
 CEILING = dict(hard_levels="4-6", eval_levels="1-6", warmup_levels="1-6", warmup_hinted_fraction=0.5, steps=60,
                warmup_examples=40000, hidden_size=64, learning_rate=1e-4)
+
+
+# --flaky_steps carry-borrow: the budget at which its base converges, a hint-reading phase and a pool GRPO is starved
+# on (the base solves 0-1 % of it bare): the run where GHPO leads by ~30 points (README, measured 2026-12-04).
+CARRY_BORROW = dict(check="steps", warmup_examples=100000, warmup_extensions=10, warmup_reading_examples=30000,
+                    hard_levels="7-8")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,7 +243,9 @@ def parse_settings(argv: list[str]) -> DemoSettings:
     namespace = parser.parse_args(argv)
     values = vars(namespace)
     given = {arg.split("=")[0].lstrip("-").removeprefix("no-") for arg in argv if arg.startswith("--")}
-    presets = ([CEILING] if values["world"] == "ceiling" else []) + ([QUICK] if values["quick"] else [])
+    borrows = values["world"] == "misconception" and values["flaky_steps"] == "carry-borrow"
+    presets = ([CEILING] if values["world"] == "ceiling" else []) + ([CARRY_BORROW] if borrows else []) + \
+        ([QUICK] if values["quick"] else [])
     for preset in presets:  # explicit flags always win
         values.update({k: v for k, v in preset.items() if k not in given})
     settings = DemoSettings(**values)
