@@ -3,7 +3,7 @@
 # budget at which the --flaky_steps carry-borrow base converges, then GRPO vs GHPO on it. A lab notebook kept so the
 # numbers can be rerun, not project code. The warm-up is cached (~/.cache/ghpo/demo) and each (arm, seed) run is
 # saved as it ends (<output_dir>/runs), so the same command run again resumes.
-# From the repo root, after `bash scripts/setup.sh`:  bash scripts/probes/demo_2026_12_04.sh [base|rl|matched|starved|reading|all]
+# From the repo root, after `bash scripts/setup.sh`:  bash scripts/probes/demo_2026_12_04.sh [base|rl|matched|starved|reading|reading-matched|all]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export HF_HUB_OFFLINE=1
@@ -38,4 +38,9 @@ if [[ $what == reading || $what == all ]]; then
   # (= bash scripts/demo.sh --flaky_steps carry-borrow --seeds 3, which picks these by itself)
   .venv/bin/ghpo demo "${flags[@]}" --warmup_reading_examples 30000 --hard_levels 7-8 --seeds 3 \
     --output_dir runs/cb-read-pool78
+fi
+if [[ $what == reading-matched || $what == all ]]; then
+  # GRPO at about GHPO's token budget on the starved pool: 200 steps, seed 0 (GHPO runs too), 15.7 min:
+  # GRPO 6.5 % on the pool (1.66 M tokens), GHPO 35.0 % (3.29 M); GHPO at 100 steps, seed 0: 27.5 %
+  .venv/bin/ghpo demo --flaky_steps carry-borrow --steps 200 --output_dir runs/cb-read-pool78-200steps
 fi
