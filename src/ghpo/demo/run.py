@@ -113,7 +113,7 @@ def add_hint_reading(settings: DemoSettings, folder: Path, summary: dict) -> tup
     shutil.copytree(folder, partial)
     minutes = settings.warmup_reading_examples / WARMUP_EXAMPLES_PER_MINUTE
     print(f"  hint reading: {settings.warmup_reading_examples} more examples, mostly hinted continuations "
-          f"(~{minutes:.0f} min; cached in {target})", flush=True)
+          f"(up to ~{minutes:.0f} min on 2 CPU cores; cached in {target})", flush=True)
     summary = {**read_hints(settings, partial), "cached": False}
     shutil.rmtree(partial / "sft", ignore_errors=True)
     shutil.rmtree(target, ignore_errors=True)
@@ -154,7 +154,7 @@ def measure_base(settings: DemoSettings, folder: Path, evaluation: list[dict]) -
     print(f"  sampled steps: {settings.flaky_name} {report.fmt(steps['flaky'])} % right of {steps['flaky_steps']} "
           f"(student: {report.fmt(settings.carry_accuracy)} %), other {report.fmt(steps['other'])} % of "
           f"{steps['other_steps']}")
-    check_converged(settings, steps)
+    check_converged(settings, steps, folder)
     return table, {"sampled": sampled, "student": student, "steps": steps, "steps_pool": steps_pool}
 
 
@@ -162,7 +162,7 @@ def not_converged(settings: DemoSettings, steps: dict) -> bool:
     return abs(steps["flaky"] - settings.carry_accuracy) > CARRY_TOLERANCE or not steps["other"] >= MIN_OTHER_STEPS
 
 
-def check_converged(settings: DemoSettings, steps: dict) -> None:
+def check_converged(settings: DemoSettings, steps: dict, folder: Path) -> None:
     """Stop before RL, saying what to change, when the base did not learn its world."""
     if not not_converged(settings, steps) or not settings.check_warmup:
         return
@@ -174,7 +174,7 @@ def check_converged(settings: DemoSettings, steps: dict) -> None:
         f"--warmup_extensions (now {settings.warmup_extensions}; each trains the cached base on "
         f"{settings.warmup_extension_examples} more examples), --warmup_epochs 2, more --warmup_examples or a wider "
         "model; or --no-check_warmup to go on anyway. The base stays cached in "
-        f"{settings.warmup_dir()} (delete it to redo the same warm-up).")
+        f"{folder} (delete it to redo the same warm-up).")
 
 
 def run_seed(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], curve_rows: list[dict],
