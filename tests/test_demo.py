@@ -168,7 +168,8 @@ def test_the_steps_reward_accepts_starts_after_a_ladder_hint_only_and_names_itse
     assert reward(["The answer is \\boxed{52}.", "The answer is \\boxed{57}."], solution=[two_lines, two_lines]) \
         == [1.0, 0.0]
     assert rl_config(settings, "ghpo", 0, Path("unused")).accuracy_reward_name == "worked_solution_reward"
-    assert reward_of(parse_settings([])).__name__ == "accuracy_reward"  # the default: the box alone
+    assert reward_of(parse_settings(["--check", "answer"])).__name__ == "accuracy_reward"  # the box alone
+    assert reward_of(parse_settings(["--flaky_steps", "carry"])).__name__ == "accuracy_reward"  # its preset
     with pytest.raises(SystemExit, match="needs --hint_unit line"):
         parse_settings(["--hint_unit", "char", "--check", "steps"])
     assert parse_settings(["--hint_unit", "char"]).check == "answer"
@@ -200,52 +201,26 @@ def test_warmup_cache_key_ignores_rl_and_evaluation_knobs():
     assert parse_settings(["--eval_levels", "1-8", "--hard_levels", "7-8"]).warmup_key() == base.warmup_key()
     assert parse_settings(["--warmup_examples", "10"]).warmup_key() != base.warmup_key()
     assert parse_settings(["--carry_accuracy", "0.3"]).warmup_key() != base.warmup_key()
-    assert parse_settings(["--flaky_steps", "carry-borrow"]).warmup_key() != base.warmup_key()
-    assert parse_settings(["--flaky_steps", "carry"]).warmup_key() == base.warmup_key()  # caches of before stay
-    assert parse_settings(["--warmup_reading_examples", "0"]).warmup_key() == base.warmup_key()
-    assert parse_settings(["--warmup_reading_examples", "30000"]).warmup_key() != base.warmup_key()
+    assert parse_settings(["--flaky_steps", "carry"]).warmup_key() != base.warmup_key()
+    assert parse_settings(["--warmup_reading_examples", "0"]).warmup_key() != base.warmup_key()
+    # caches of before stay valid: the keys are those the same values had when they were not the defaults
+    assert base.warmup_key() == "f80f24fec499"
+    assert parse_settings(["--warmup_reading_examples", "0"]).warmup_key() == "7326e458e6e6"
+    assert parse_settings(["--flaky_steps", "carry"]).warmup_key() == "199c6bd0cba7"
 
 
-def test_carry_borrow_picks_its_converging_budget_and_starved_pool_and_explicit_flags_win():
-    settings = parse_settings(["--flaky_steps", "carry-borrow"])
-    assert (settings.check, settings.warmup_examples, settings.warmup_extensions, settings.warmup_reading_examples,
-            settings.hard_levels) == ("steps", 100000, 10, 30000, "7-8")
-    explicit = parse_settings(["--flaky_steps", "carry-borrow", "--hard_levels", "5-7", "--warmup_reading_examples",
-                               "0"])
-    assert (explicit.hard_levels, explicit.warmup_reading_examples, explicit.warmup_examples) == ("5-7", 0, 100000)
-    assert parse_settings(["--flaky_steps", "carry-borrow", "--quick"]).warmup_reading_examples == 0
-    assert parse_settings([]).hard_levels == "5-7" and parse_settings([]).warmup_reading_examples == 0
-
-
-def test_hint_reading_trains_a_copy_of_the_converged_base_once(monkeypatch, tmp_path):
-    from ghpo.demo import run
-    from ghpo.demo.warmup import DONE_FILE
-
-    converged = tmp_path / "converged"
-    converged.mkdir()
-    (converged / "model.safetensors").write_text("weights")
-    (converged / DONE_FILE).write_text(json.dumps({"examples": 100}))
-    trained = []
-
-    def fake_read_hints(settings, folder):
-        trained.append(folder)
-        (folder / "model.safetensors").write_text("read")
-        return {"examples": 130, "reading_examples": 30, "final_loss": 0.02}
-
-    monkeypatch.setattr(run, "read_hints", fake_read_hints)
-    cache = ["--cache_dir", str(tmp_path / "cache")]
-    summary = {"examples": 100, "converged_steps": {}}
-    for argv, seen in (([], summary), (["--warmup_reading_examples", "30"], {"examples": 100})):  # off; unconverged
-        assert run.add_hint_reading(parse_settings(argv + cache), converged, seen) == (converged, seen)
-    assert not trained
-    settings = parse_settings(["--warmup_reading_examples", "30"] + cache)
-    folder, result = run.add_hint_reading(settings, converged, summary)
-    assert folder == settings.warmup_dir() != converged and result["reading_examples"] == 30
-    assert (folder / "model.safetensors").read_text() == "read"
-    assert (converged / "model.safetensors").read_text() == "weights"  # the converged base stays as it was
-    assert len(trained) == 1 and not trained[0].exists()  # trained in a partial folder, then moved in place
-    (folder / DONE_FILE).write_text(json.dumps(result))
-    assert run.add_hint_reading(settings, converged, summary)[0] == folder and len(trained) == 1  # cached
+def test_the_carry_world_picks_its_own_recipe_and_explicit_flags_win():
+    default = parse_settings([])
+    assert (default.flaky_steps, default.check, default.warmup_examples, default.warmup_extensions,
+            default.warmup_reading_examples, default.hard_levels) == ("carry-borrow", "steps", 100000, 10, 30000, "7-8")
+    carry = parse_settings(["--flaky_steps", "carry"])
+    assert (carry.check, carry.warmup_examples, carry.warmup_extensions, carry.warmup_reading_examples,
+            carry.hard_levels) == ("answer", 50000, 4, 0, "5-7")
+    explicit = parse_settings(["--flaky_steps", "carry", "--hard_levels", "7-8", "--warmup_reading_examples", "10"])
+    assert (explicit.hard_levels, explicit.warmup_reading_examples, explicit.warmup_examples) == ("7-8", 10, 50000)
+    assert parse_settings(["--quick"]).warmup_reading_examples == 0
+    ceiling = parse_settings(["--world", "ceiling"])
+    assert (ceiling.check, ceiling.warmup_reading_examples, ceiling.borrows) == ("answer", 0, False)
 
 
 def test_carry_borrow_world_reaches_every_set_and_the_student():
@@ -316,6 +291,15 @@ def test_grpo_starved_counts_the_groups_that_hold_a_success_by_hand():
     extra = {"steps_pool": {"complete": 0.97, "flaky": 0.11, "other": 0.99},
              "sampled": {0.0: {5: 0.0, 6: 0.002}, 0.5: {5: 0.35, 6: 0.25}}}
     assert [ok for _, _, ok in findings.conditions(extra, settings)] == [True, True, True, True]
+
+
+def test_within_reach_names_the_first_rung_that_reaches_20_percent():
+    # the default base's greedy pool (levels 7-8): dead bare and at 50 %, alive at 75 %
+    assert report.within_reach({0.25: 0.0, 0.5: 2.0, 0.75: 41.0}) == (
+        "with 25 % / 50 % / 75 % of the solution as a hint it solves 0 / 2 / 41 % of them: out of reach alone, "
+        "within reach from the 75 % rung.")
+    assert report.within_reach({0.5: 19.9}).endswith("no rung reaches 20 %, so hints alone will not bring them "
+                                                     "within reach.")
 
 
 def test_verdict_cases():
@@ -432,7 +416,7 @@ def carries_of(problem: str) -> int:
 def test_pool_carry_share_makes_the_hard_problems_carry_dense_and_keeps_the_warmup():
     from ghpo.demo.run import build_world
 
-    args = ["--eval_per_level", "200", "--rl_per_level", "200"]
+    args = ["--flaky_steps", "carry", "--eval_per_level", "200", "--rl_per_level", "200"]
     default, dense = parse_settings(args), parse_settings([*args, "--pool_carry_share", "1.0"])
     assert dense.warmup_key() == default.warmup_key()  # the cached base is reused
     (eval_default, pool_default), (eval_dense, pool_dense) = build_world(default), build_world(dense)
@@ -453,31 +437,6 @@ def test_pool_carry_share_makes_the_hard_problems_carry_dense_and_keeps_the_warm
     assert [r["level"] for r in eval_dense] == sorted(r["level"] for r in eval_dense)
     with pytest.raises(SystemExit, match="pool_carry_share"):
         parse_settings(["--pool_carry_share", "1.5"])
-
-
-@pytest.mark.parametrize("sampled, extensions, expected_extensions, converged", [
-    ([(0.08, 0.3), (0.18, 0.85)], 2, 1, True),  # converged after one extension
-    ([(0.08, 0.3)] * 3, 2, 2, False),  # still not after the cap: measure_base's check then stops the run
-    ([(0.2, 0.9)], 2, 0, True),  # converged at once: nothing to extend
-])
-def test_warmup_is_extended_until_the_base_converges(monkeypatch, tmp_path, sampled, extensions,
-                                                     expected_extensions, converged):
-    from ghpo.demo import run
-
-    checks, extended, marked = iter(sampled), [], []
-    monkeypatch.setattr(run, "load_base", lambda folder, settings: (None, None, {}))
-    monkeypatch.setattr(run, "level_completions", lambda *args, **kwargs: [])
-    monkeypatch.setattr(run, "step_accuracy", lambda pairs, borrows=False: dict(zip(("flaky", "other"), next(checks))))
-    monkeypatch.setattr(run, "extend_warm_up", lambda settings, folder, n: extended.append(n) or {"examples": n,
-                                                                                                 "final_loss": 0.1})
-    monkeypatch.setattr(run, "mark_checked", lambda folder, steps: marked.append(steps))
-    settings = parse_settings(["--warmup_extensions", str(extensions)])
-    summary = run.train_until_converged(settings, tmp_path, {"examples": 0}, evaluation=[])
-    assert extended == list(range(1, expected_extensions + 1))
-    assert ("converged_steps" in summary) == converged and bool(marked) == converged
-    # a base already checked, the ceiling world and --no-check_warmup are not checked at all
-    for argv, seen in ((["--world", "ceiling"], {}), ([], {"converged_steps": {}}), (["--no-check_warmup"], {})):
-        assert run.train_until_converged(parse_settings(argv), tmp_path, seen, evaluation=[]) == seen
 
 
 def test_saved_runs_round_trip_and_are_reused_only_under_the_same_key(tmp_path):

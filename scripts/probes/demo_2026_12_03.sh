@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export HF_HUB_OFFLINE=1
-demo() { .venv/bin/ghpo demo "$@"; }
+demo() { .venv/bin/ghpo demo --flaky_steps carry "$@"; }  # the default world when these ran
 what="${1:-all}"
 
 if [[ $what == ceiling || $what == all ]]; then
@@ -18,5 +18,6 @@ fi
 if [[ $what == borrow || $what == all ]]; then
   # README "Carries and borrows": the warm-up of --flaky_steps carry-borrow and its convergence check (stopped by
   # hand after one extension: SFT loss 0.250 -> 0.237, other steps 3.8 -> 4.9 % right)
-  demo --flaky_steps carry-borrow --check steps --base_only --output_dir runs/carry-borrow-base
+  demo --flaky_steps carry-borrow --check steps --warmup_examples 50000 --warmup_extensions 4 \
+    --warmup_reading_examples 0 --base_only --output_dir runs/carry-borrow-base
 fi

@@ -3,7 +3,7 @@
 # budget at which the --flaky_steps carry-borrow base converges, then GRPO vs GHPO on it. A lab notebook kept so the
 # numbers can be rerun, not project code. The warm-up is cached (~/.cache/ghpo/demo) and each (arm, seed) run is
 # saved as it ends (<output_dir>/runs), so the same command run again resumes.
-# From the repo root, after `bash scripts/setup.sh`:  bash scripts/probes/demo_2026_12_04.sh [base|rl|matched|starved|reading|reading-matched|all]
+# From the repo root, after `bash scripts/setup.sh`:  bash scripts/probes/demo_2026_12_04.sh [base|rl|matched|starved|reading|reading-matched|constant|all]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export HF_HUB_OFFLINE=1
@@ -35,7 +35,7 @@ fi
 if [[ $what == reading || $what == all ]]; then
   # The converged base + 30 000 mostly hinted continuations (hint reading, 5.5 min, cached apart), then the
   # starved pool again, 3 seeds
-  # (= bash scripts/demo.sh --flaky_steps carry-borrow --seeds 3, which picks these by itself)
+  # (= bash scripts/demo.sh --seeds 3: these are the defaults)
   .venv/bin/ghpo demo "${flags[@]}" --warmup_reading_examples 30000 --hard_levels 7-8 --seeds 3 \
     --output_dir runs/cb-read-pool78
 fi
@@ -43,4 +43,13 @@ if [[ $what == reading-matched || $what == all ]]; then
   # GRPO at about GHPO's token budget on the starved pool: 200 steps, seed 0 (GHPO runs too), 15.7 min:
   # GRPO 6.5 % on the pool (1.66 M tokens), GHPO 35.0 % (3.29 M); GHPO at 100 steps, seed 0: 27.5 %
   .venv/bin/ghpo demo --flaky_steps carry-borrow --steps 200 --output_dir runs/cb-read-pool78-200steps
+fi
+if [[ $what == constant ]]; then
+  # A faster warm-up, tried and not adopted (2026-12-04, idle Xeon, 2 cores): a constant learning rate, 50 % hinted
+  # continuations, curriculum 0.3. 120 000 examples in 21.3 min: other steps 51.0 % right, SFT loss 0.088; four
+  # extensions of 20 000 (the first two ran at a constant half rate, before extensions were always annealed):
+  # 55.3, 55.2, 56.9 %, loss 0.084 -> 0.076; stopped short of the check at 180 000 examples (~37 min). Per step:
+  # .venv/bin/python scripts/probes/warmup_speed.py --every 10000 -- <the same flags> shows the check every 10 000.
+  .venv/bin/ghpo demo --warmup_schedule constant --warmup_hinted_fraction 0.5 --warmup_curriculum 0.3 \
+    --warmup_examples 120000 --warmup_extensions 4 --warmup_reading_examples 0 --seeds 3 --output_dir runs/constant-lr
 fi

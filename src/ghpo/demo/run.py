@@ -92,7 +92,7 @@ def train_until_converged(settings: DemoSettings, folder: Path, summary: dict, e
         minutes = settings.warmup_extension_examples / WARMUP_EXAMPLES_PER_MINUTE
         print(f"  not converged yet (sampled {settings.flaky_name} {report.fmt(steps['flaky'])} % right, other steps "
               f"{report.fmt(steps['other'])} %): extension {extension} of at most {settings.warmup_extensions}, "
-              f"{settings.warmup_extension_examples} fresh examples (~{minutes:.0f} min)", flush=True)
+              f"{settings.warmup_extension_examples} fresh examples (up to ~{minutes:.0f} min)", flush=True)
         summary = {**extend_warm_up(settings, folder, extension), "cached": summary.get("cached", False)}
         shutil.rmtree(folder / "sft", ignore_errors=True)
         print(f"  extension {extension} done: {summary['examples']} examples in all, final SFT loss "

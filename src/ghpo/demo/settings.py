@@ -57,15 +57,14 @@ class DemoSettings:
     carry_share: float = _knob(0.6, "misconception world: how often the generator asks for a carry step (the only "
                                "flaky kind; none is possible from a round value, so the share of carries is lower: "
                                "about 0.46 for 0.6). The other steps neither carry nor borrow.")
-    flaky_steps: str = _knob("carry", "misconception world: which steps are flaky. carry: additions with a carry "
+    flaky_steps: str = _knob("carry-borrow", "misconception world: which steps are flaky. carry-borrow: carries and "
+                             "borrows, drawn as the value allows, so the values wander and a flaky step is as likely "
+                             "late in a chain as early (the continuation after a hint exercises the bare question's "
+                             "skill as often): the README's GHPO-vs-GRPO result. carry: additions with a carry only "
                              "(the values climb, so carries come early in a chain and a prefix hint gives most of "
-                             "them away); carry-borrow: carries and borrows, drawn as the value allows, so the values "
-                             "wander and a flaky step is as likely late in a chain as early (the continuation after "
-                             "a hint exercises the bare question's skill as often). The student forgets either. "
-                             "carry-borrow picks its own defaults for the knobs not given: --check steps "
-                             "--warmup_examples 100000 --warmup_extensions 10 (where its base converges) "
-                             "--warmup_reading_examples 30000 --hard_levels 7-8 (a pool GRPO is starved on); "
-                             "the README's GHPO-vs-GRPO result.",
+                             "them away), the earlier demo, where the two arms tie; it picks its own defaults for the "
+                             "knobs not given: --check answer --warmup_examples 50000 --warmup_extensions 4 "
+                             "--warmup_reading_examples 0 --hard_levels 5-7. The student forgets either.",
                              choices=["carry", "carry-borrow"])
     pool_carry_share: float = _knob(-1.0, "misconception world: --carry_share of the RL pool and of the hard levels' "
                                     "evaluation and learning-curve sets (-1: the warm-up's --carry_share). 1.0 makes "
@@ -74,14 +73,15 @@ class DemoSettings:
                                     "warm-up: the cached base is reused.")
     carry_accuracy: float = _knob(0.2, "misconception world: probability that the warm-up's student gets a flaky "
                                   "step right (else it forgets the carry / borrow). The base model learns it.")
-    check: str = _knob("answer", "What counts as right, in RL's reward and in every evaluation: answer, the last "
+    check: str = _knob("steps", "What counts as right, in RL's reward and in every evaluation: answer, the last "
                        "\\boxed{} alone; steps, every step the model has to write is the worked solution's, and the "
                        "box: slips undone by later lines whose left operand does not follow from the line above, "
                        "which RL learns to write under the answer check, are wrong. steps needs "
-                       "--hint_unit line.", choices=["answer", "steps"])
+                       "--hint_unit line (--hint_unit word / char pick answer).", choices=["answer", "steps"])
     easy_levels: str = _knob("1-2", "Levels called 'easy' in the report (ceiling world: also the levels the warm-up "
                              "shows as full worked solutions, the model's 'capacity').")
-    hard_levels: str = _knob("5-7", "Levels of the RL pool, where GRPO sees mostly all-fail groups.")
+    hard_levels: str = _knob("7-8", "Levels of the RL pool, where GRPO sees mostly all-fail groups (the default "
+                             "base solves 0-1 % of levels 7-8 bare: GRPO is starved there).")
     eval_levels: str = _knob("1-8", "Levels evaluated before and after RL (no hints).")
     warmup_levels: str = _knob("1-8", "Levels of the warm-up's problems (misconception world: full solutions and "
                                "continuations of all of them; ceiling world: continuations up to the highest).")
@@ -95,7 +95,7 @@ class DemoSettings:
     num_heads: int = _knob(4, "Attention heads of the tiny model.")
     vocab_size: int = _knob(400, "Size of the locally trained byte-level BPE (digits are always one token each).")
     # --- warm-up SFT (TRL SFTTrainer) ---
-    warmup_examples: int = _knob(50000, "Warm-up examples (each seen once per epoch).")
+    warmup_examples: int = _knob(100000, "Warm-up examples (each seen once per epoch).")
     warmup_epochs: int = _knob(1, "Passes over the warm-up examples.")
     warmup_curriculum: float = _knob(0.5, "misconception world: over this first fraction of the warm-up the levels "
                                      "widen from 1-2 to all (short chains first), in order; 0: all levels shuffled.")
@@ -104,19 +104,23 @@ class DemoSettings:
     warmup_stretch_fraction: float = _knob(0.0, "Fraction of full (unhinted) warm-up solutions taken one level past "
                                            "the easy levels: a soft edge instead of a hard length ceiling.")
     warmup_max_remaining: int = _knob(2, "A hinted warm-up example leaves at most this many steps to the model.")
-    warmup_extensions: int = _knob(4, "misconception world: when the warmed-up base fails the convergence check "
+    warmup_extensions: int = _knob(10, "misconception world: when the warmed-up base fails the convergence check "
                                    "(see --check_warmup), go on training it on --warmup_extension_examples fresh "
-                                   "examples at half the learning rate, then check again, at most this many times "
-                                   "(0: never). Cached with the base.")
+                                   "examples at half the learning rate (cosine-annealed), then check again, at most "
+                                   "this many times (0: never). Cached with the base.")
     warmup_extension_examples: int = _knob(20000, "Examples per warm-up extension.")
-    warmup_reading_examples: int = _knob(0, "misconception world: once the base converged, train it on this many "
+    warmup_reading_examples: int = _knob(30000, "misconception world: once the base converged, train it on this many "
                                          "more examples, 70 % of them hinted continuations, at half the warm-up "
                                          "learning rate (cached apart from the converged base, which is reused). A "
                                          "base can write bare solutions like its student and still read a hint in "
                                          "the prompt far worse (the report's sampled vs student tables); 30000 "
                                          "bring the carry-borrow base level with its student (~6 min, README). "
                                          "0: off.")
-    warmup_lr: float = _knob(4e-3, "Warm-up learning rate (cosine schedule).")
+    warmup_lr: float = _knob(4e-3, "Warm-up learning rate (peak, after 5 % linear warm-up).")
+    warmup_schedule: str = _knob("cosine", "Warm-up learning-rate schedule: cosine (decays to 0 over the warm-up) or "
+                                 "constant (measured: further sooner, then a plateau short of the convergence "
+                                 "check; README). Extensions and hint reading are always cosine.",
+                                 choices=["cosine", "constant"])
     warmup_batch_size: int = _knob(32, "Warm-up batch size.")
     # --- RL (same for GRPO and GHPO) ---
     steps: int = _knob(100, "RL optimizer steps per run.")
@@ -186,6 +190,7 @@ class DemoSettings:
                   ["easy_levels", "warmup_stretch_fraction", "warmup_max_remaining"])
         names += ["flaky_steps"] if self.borrows else []  # left out at its default: earlier caches stay valid
         names += ["warmup_reading_examples"] if self.warmup_reading_examples > 0 else []  # likewise
+        names += ["warmup_schedule"] if self.warmup_schedule != "cosine" else []
         payload = json.dumps({name: getattr(self, name) for name in names}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
@@ -206,14 +211,13 @@ QUICK = dict(eval_levels="1-5", hard_levels="4-5", warmup_levels="1-5", eval_per
              hidden_size=64, warmup_reading_examples=0)
 
 # --world ceiling: the first demo's world and recipe, kept reachable for the README's comparison.
-CEILING = dict(hard_levels="4-6", eval_levels="1-6", warmup_levels="1-6", warmup_hinted_fraction=0.5, steps=60,
-               warmup_examples=40000, hidden_size=64, learning_rate=1e-4)
+CEILING = dict(check="answer", warmup_reading_examples=0, hard_levels="4-6", eval_levels="1-6", warmup_levels="1-6",
+               warmup_hinted_fraction=0.5, steps=60, warmup_examples=40000, hidden_size=64, learning_rate=1e-4)
 
 
-# --flaky_steps carry-borrow: the budget at which its base converges, a hint-reading phase and a pool GRPO is starved
-# on (the base solves 0-1 % of it bare): GHPO leads by +22.5 points over 3 seeds (README, measured 2026-12-04).
-CARRY_BORROW = dict(check="steps", warmup_examples=100000, warmup_extensions=10, warmup_reading_examples=30000,
-                    hard_levels="7-8")
+# --flaky_steps carry: the earlier default world and recipe (carries only; GHPO and GRPO tie there, README), kept
+# reachable with the budget its base converges at, no hint reading, and its pool.
+CARRY = dict(check="answer", warmup_examples=50000, warmup_extensions=4, warmup_reading_examples=0, hard_levels="5-7")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -222,10 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="GRPO vs GHPO on a toy task, on CPU, with nothing to download: build a chained-arithmetic task "
         "and a tiny model, warm it up (cached), train GRPO and GHPO on the hard levels from the same base, follow "
         "their no-hint accuracy on a held-out set during RL, evaluate per level and write report.md, plots and "
-        "metrics.json. The first run spends 12-25 min (2 CPU cores, by machine) on the warm-up, plus ~10 min per "
-        "extension where the check finds it unconverged, and caches it; each seed then takes ~10-15 min. Each finished "
-        "(arm, seed) run is saved in <output_dir>/runs and reused when the same command runs again, so a stopped run "
-        "loses only the run in progress. --world ceiling runs the first demo's world.",
+        "metrics.json. The first run trains and caches the base model: ~55 min on 2 CPU cores (100 000 warm-up "
+        "examples, then 20 000 more at a time until the convergence check passes - 7 times on an Intel Xeon - and "
+        "30 000 hint-reading examples); each seed then takes ~8 min. Each finished (arm, seed) run is saved in "
+        "<output_dir>/runs and reused when the same command runs again, so a stopped run loses only the run in "
+        "progress. --flaky_steps carry and --world ceiling run the earlier worlds (README).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     for spec in fields(DemoSettings):
@@ -243,10 +248,13 @@ def parse_settings(argv: list[str]) -> DemoSettings:
     namespace = parser.parse_args(argv)
     values = vars(namespace)
     given = {arg.split("=")[0].lstrip("-").removeprefix("no-") for arg in argv if arg.startswith("--")}
-    presets = ([CEILING] if values["world"] == "ceiling" else []) + \
-        ([CARRY_BORROW] if DemoSettings(**values).borrows else []) + ([QUICK] if values["quick"] else [])
+    carry_world = values["world"] == "misconception" and values["flaky_steps"] == "carry"
+    presets = ([CEILING] if values["world"] == "ceiling" else []) + ([CARRY] if carry_world else []) + \
+        ([QUICK] if values["quick"] else [])
     for preset in presets:  # explicit flags always win
         values.update({k: v for k, v in preset.items() if k not in given})
+    if values["hint_unit"] != "line" and "check" not in given:  # the steps check reads whole lines
+        values["check"] = "answer"
     settings = DemoSettings(**values)
     settings.argv = list(argv)  # for the report's "Command:" line; not a knob
     validate(settings)

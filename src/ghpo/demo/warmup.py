@@ -54,7 +54,7 @@ def sft_config(settings: DemoSettings, output_dir: Path) -> SFTConfig:
         per_device_train_batch_size=settings.warmup_batch_size,
         num_train_epochs=settings.warmup_epochs,
         learning_rate=settings.warmup_lr,
-        lr_scheduler_type="cosine",
+        lr_scheduler_type="cosine" if settings.warmup_schedule == "cosine" else "constant_with_warmup",
         warmup_steps=0.05,
         weight_decay=0.0,
         logging_steps=50,
@@ -145,10 +145,14 @@ def read_hints(settings: DemoSettings, folder: Path) -> dict:
 
 def train_more(settings: DemoSettings, folder: Path, examples: list[dict], noted: dict) -> dict:
     """Fine-tune the base in `folder` on `examples` (one pass in their drawn order, half the warm-up's learning
-    rate); save it there with its summary updated (examples and seconds added, `noted` merged in)."""
+    rate, annealed by a cosine); save it there with its summary updated (examples and seconds added, `noted` merged
+    in)."""
     model, tokenizer, summary = load_base(folder, settings)
     config = sft_config(settings, folder / "sft")
     config.learning_rate, config.num_train_epochs = settings.warmup_lr / 2, 1
+    # Always annealed, whatever the warm-up's schedule: measured after a constant-lr warm-up (120 000 examples, other
+    # steps 51 % right), two constant-lr extensions plateaued (55.3, 55.2 %, SFT loss 0.084 both).
+    config.lr_scheduler_type = "cosine"
     trainer = SFTTrainer(model=model.train(), args=config, processing_class=tokenizer,
                          train_dataset=Dataset.from_list(examples))
     seconds = train_and_save(trainer, tokenizer, folder)

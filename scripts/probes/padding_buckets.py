@@ -1,0 +1,48 @@
+"""Probe (2026-12-04): how much of a demo warm-up step is padding, in a raw training loop? A lab notebook tool.
+
+Times 40 optimizer steps (batch 32, the demo's tiny model) on the demo's mixed-level warm-up examples, batched as
+drawn vs sorted by length. Measured on 2 idle Xeon cores: 12.1-13.3 s as drawn, 6.8-7.0 s sorted (1.8x). Inside
+TRL's SFTTrainer, a warm-up batched by length (sorted within windows of 16 batches; an option since removed) ran at
+~107 examples/s, about the unbucketed rate, and learnt slower (README, *Faster warm-ups, tried and not adopted*).
+  .venv/bin/python scripts/probes/padding_buckets.py
+"""
+
+import time
+
+import torch
+
+from ghpo.demo.settings import parse_settings
+from ghpo.demo.warmup import build_examples
+from ghpo.demo.world import tokenizer_corpus
+from ghpo.tiny import build_model, build_tokenizer
+
+settings = parse_settings(["--warmup_examples", "20000"])
+examples = build_examples(settings)[10000:]  # past the curriculum: levels 1-8 mixed
+tokenizer = build_tokenizer(tokenizer_corpus(examples) + [settings.hint_lead_in], vocab_size=settings.vocab_size)
+model = build_model(tokenizer, hidden_size=96, num_layers=4, num_heads=4, max_positions=512, seed=0)
+optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+ids = [tokenizer.apply_chat_template(e["prompt"] + e["completion"], tokenize=True, return_dict=True)["input_ids"]
+       for e in examples]
+
+
+def run(order, batch_size=32, steps=40):
+    start, padded, used = time.time(), 0, 0
+    for i in range(0, batch_size * steps, batch_size):
+        chunk = [ids[j] for j in order[i:i + batch_size]]
+        x = torch.full((len(chunk), max(map(len, chunk))), tokenizer.pad_token_id)
+        mask = torch.zeros_like(x)
+        for k, tokens in enumerate(chunk):
+            x[k, :len(tokens)], mask[k, :len(tokens)] = torch.tensor(tokens), 1
+        padded, used = padded + x.numel(), used + int(mask.sum())
+        model(input_ids=x, attention_mask=mask, labels=x.masked_fill(mask == 0, -100)).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    return time.time() - start, 1 - used / padded
+
+
+drawn = list(range(32 * 40))
+by_length = sorted(drawn, key=lambda j: len(ids[j]))
+for _ in range(2):
+    (t_drawn, pad_drawn), (t_sorted, pad_sorted) = run(drawn), run(by_length)
+    print(f"as drawn {t_drawn:.1f} s ({pad_drawn:.0%} padding), sorted {t_sorted:.1f} s ({pad_sorted:.0%}): "
+          f"ratio {t_sorted / t_drawn:.2f}")
