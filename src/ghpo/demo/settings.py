@@ -226,9 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="GRPO vs GHPO on a toy task, on CPU, with nothing to download: build a chained-arithmetic task "
         "and a tiny model, warm it up (cached), train GRPO and GHPO on the hard levels from the same base, follow "
         "their no-hint accuracy on a held-out set during RL, evaluate per level and write report.md, plots and "
-        "metrics.json. The first run trains and caches the base model: ~55 min on 2 CPU cores (100 000 warm-up "
+        "metrics.json. The first run trains and caches the base model: ~50 min on 2 CPU cores (100 000 warm-up "
         "examples, then 20 000 more at a time until the convergence check passes - 7 times on an Intel Xeon - and "
-        "30 000 hint-reading examples); each seed then takes ~8 min. Each finished (arm, seed) run is saved in "
+        "30 000 hint-reading examples); each seed then takes ~9 min. Each finished (arm, seed) run is saved in "
         "<output_dir>/runs and reused when the same command runs again, so a stopped run loses only the run in "
         "progress. --flaky_steps carry and --world ceiling run the earlier worlds (README).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
