@@ -12,14 +12,11 @@ import time
 import torch
 
 from ghpo.demo.settings import parse_settings
-from ghpo.demo.warmup import build_examples
-from ghpo.demo.world import tokenizer_corpus
-from ghpo.tiny import build_model, build_tokenizer
+from ghpo.demo.warmup import build_examples, untrained_base
 
 settings = parse_settings(["--warmup_examples", "20000"])
 examples = build_examples(settings)[10000:]  # past the curriculum: levels 1-8 mixed
-tokenizer = build_tokenizer(tokenizer_corpus(examples) + [settings.hint_lead_in], vocab_size=settings.vocab_size)
-model = build_model(tokenizer, hidden_size=96, num_layers=4, num_heads=4, max_positions=512, seed=0)
+model, tokenizer = untrained_base(settings, examples)
 optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
 ids = [tokenizer.apply_chat_template(e["prompt"] + e["completion"], tokenize=True, return_dict=True)["input_ids"]
        for e in examples]

@@ -22,9 +22,8 @@ from trl import SFTTrainer
 from ghpo.demo.evaluate import level_completions, step_accuracy
 from ghpo.demo.run import not_converged
 from ghpo.demo.settings import parse_settings
-from ghpo.demo.warmup import build_examples, quiet_progress, sft_config
-from ghpo.demo.world import eval_rows, tokenizer_corpus
-from ghpo.tiny import build_model, build_tokenizer
+from ghpo.demo.warmup import build_examples, quiet_progress, sft_config, untrained_base
+from ghpo.demo.world import eval_rows
 
 
 def measure(model, tokenizer, settings, rows) -> dict:
@@ -62,7 +61,6 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--every", type=int, default=10000, help="examples between measurements")
     parser.add_argument("--per_level", type=int, default=25)
-    parser.add_argument("--scheduler", default="", help="override the demo's --warmup_schedule (an HF name)")
     parser.add_argument("--weight_decay", type=float, default=0.0)
     parser.add_argument("--out", default="")
     argv = sys.argv[1:]
@@ -71,11 +69,8 @@ def main() -> None:
     if settings.threads:
         torch.set_num_threads(settings.threads)
     examples = build_examples(settings)
-    tokenizer = build_tokenizer(tokenizer_corpus(examples) + [settings.hint_lead_in], vocab_size=settings.vocab_size)
-    model = build_model(tokenizer, hidden_size=settings.hidden_size, num_layers=settings.num_layers,
-                        num_heads=settings.num_heads, max_positions=512, seed=settings.task_seed)
-    config = sft_config(settings, "/tmp/probe/sft")
-    config.lr_scheduler_type = probe.scheduler or config.lr_scheduler_type
+    model, tokenizer = untrained_base(settings, examples)
+    config = sft_config(settings, "/tmp/probe/sft")  # the schedule: the demo's --warmup_schedule
     config.weight_decay = probe.weight_decay
     rows = eval_rows(settings.levels("eval_levels"), probe.per_level, settings.task_seed, settings.carry_share,
                      offset=9_000, borrows=settings.borrows)

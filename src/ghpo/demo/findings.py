@@ -27,6 +27,7 @@ NAMES = {"grpo": "GRPO", "ghpo": "GHPO"}
 # steps mostly right. Sampled at temperature 1 the ~0.6 M-parameter base still copies a wrong operator or operand
 # from the question 10-17 % of the time (greedy it hardly does), hence 80 %, not 100 %.
 CARRY_TOLERANCE, MIN_OTHER_STEPS = 0.08, 0.8
+ALIVE_WITH_HINT = 0.2  # a hinted rung this good on the pool gives most groups of 8 a success (the target)
 STARVED_EVERY = 10  # GRPO counts as starved with fewer than one group holding a success per this many steps
 
 
@@ -61,7 +62,7 @@ def conditions(base_extra: dict, settings) -> list[tuple[str, str, bool]]:
         ("a flaky step RL can fix", f"carries {fmt(steps['flaky'])} % right, other steps {fmt(steps['other'])} %",
          0.02 <= steps["flaky"] <= 0.6 and steps["other"] >= MIN_OTHER_STEPS),
         ("compounding", f"RL pool {fmt(bare)} % bare, {fmt(half)} % with a 50 % hint (sampled)",
-         bare <= 0.05 and half >= 0.2),
+         bare <= 0.05 and half >= ALIVE_WITH_HINT),
         starved(bare, settings),
     ]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import plots
 from .arms import arms_table, parse_arms
-from .findings import findings_markdown
+from .findings import ALIVE_WITH_HINT, findings_markdown
 from .stats import aggregate_over_seeds, mean_interval, paired_differences
 
 
@@ -100,9 +100,6 @@ def verdict(diff_mean: float, diff_half: float, seeds: int) -> str:
     return f"GHPO and GRPO are not distinguishable on the RL-pool levels: {points} ({interval}, which includes 0)."
 
 
-REACH_ACCURACY = 20.0  # % on the pool: a rung this good gives most groups of 8 a success (the issue's target)
-
-
 def within_reach(rungs: dict[float, float]) -> str:
     """What the ladder's rungs do for the pool (% right per hint ratio), e.g. {0.25: 0, 0.5: 2, 0.75: 41} ->
     'with 25 % / 50 % / 75 % of the solution as a hint it solves 0 / 2 / 41 % of them: out of reach alone, within
@@ -110,9 +107,10 @@ def within_reach(rungs: dict[float, float]) -> str:
     ratios = sorted(rungs)
     shown = (f"with {' / '.join(f'{100 * r:.0f} %' for r in ratios)} of the solution as a hint it solves "
              f"{' / '.join(f'{rungs[r]:.0f}' for r in ratios)} % of them")
-    reached = [r for r in ratios if rungs[r] >= REACH_ACCURACY]
+    alive = 100 * ALIVE_WITH_HINT
+    reached = [r for r in ratios if rungs[r] >= alive]
     if not reached:
-        return f"{shown}: no rung reaches {REACH_ACCURACY:.0f} %, so hints alone will not bring them within reach."
+        return f"{shown}: no rung reaches {alive:.0f} %, so hints alone will not bring them within reach."
     return f"{shown}: out of reach alone, within reach from the {100 * reached[0]:.0f} % rung."
 
 
