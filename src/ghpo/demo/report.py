@@ -216,7 +216,8 @@ def report_markdown(settings, warmup: dict, base_table: dict, table: str, text: 
     hard = settings.levels("hard_levels")
     grpo_min = sum(r["grpo"]["seconds"] for r in runs) / 60
     ghpo_min = sum(r["ghpo"]["seconds"] for r in runs) / 60
-    cached = "cached, skipped" if warmup.get("cached") else "ran in this run"
+    cached = ("the base shipped with ghpo, skipped" if warmup.get("source") == "shipped" else
+              "cached, skipped" if warmup.get("cached") else "ran in this run")
     return f"""# GHPO vs GRPO on a toy world (`ghpo demo`)
 
 Command: `ghpo demo {' '.join(settings.argv)}` — total {seconds / 60:.1f} min;

@@ -20,6 +20,7 @@ from .evaluate import accuracy_of, complete_share, hint_table, level_accuracy, l
 from .rl import train_rl
 from .saved import load_run, run_key, run_path, save_run
 from .settings import DemoSettings
+from .shipped import install_shipped_base
 from .warmup import DONE_FILE, cached_base, extend_warm_up, load_base, mark_checked, read_hints, warm_up
 from .world import CURVE_SEED_OFFSET, eval_rows, rl_dataset
 
@@ -52,10 +53,27 @@ def build_world(settings: DemoSettings):
     return evaluation, pool
 
 
-def get_base(settings: DemoSettings) -> tuple[Path, dict]:
+def base_model(settings: DemoSettings, evaluation: list[dict]) -> tuple[Path, dict]:
+    """The base both arms start from: the one shipped with ghpo (default warm-up settings), else warmed up here,
+    extended until converged and taught to read hints, each step cached."""
     shown = "every level, written by the carry-forgetting student" if settings.world == "misconception" else \
         "the easy levels"
     stage(2, f"warm-up: tiny Qwen2 + SFT on {shown}, and hinted continuations")
+    folder = install_shipped_base(settings)
+    if folder is not None:
+        summary = json.loads((folder / DONE_FILE).read_text())
+        built = summary.get("built", {})
+        print(f"  the base shipped with ghpo for these settings: {folder} (built by {built.get('command')} on "
+              f"{built.get('machine')}, {summary['seconds'] / 60:.1f} min of training) - skipping the warm-up; "
+              f"--no-shipped_base trains it here")
+        return folder, {**summary, "cached": True}
+    converged = dataclasses.replace(settings, warmup_reading_examples=0)  # hint reading starts from this base
+    folder, summary = get_base(converged)
+    summary = train_until_converged(converged, folder, summary, evaluation)
+    return add_hint_reading(settings, folder, summary)
+
+
+def get_base(settings: DemoSettings) -> tuple[Path, dict]:
     folder = cached_base(settings)
     if folder is not None:
         summary = json.loads((folder / "warmup.json").read_text())
@@ -248,10 +266,7 @@ def run_demo(settings: DemoSettings) -> dict:
     output = Path(settings.output_dir)
     output.mkdir(parents=True, exist_ok=True)
     evaluation, pool = build_world(settings)
-    converged = dataclasses.replace(settings, warmup_reading_examples=0)  # hint reading starts from this base
-    folder, warmup_summary = get_base(converged)
-    warmup_summary = train_until_converged(converged, folder, warmup_summary, evaluation)
-    folder, warmup_summary = add_hint_reading(settings, folder, warmup_summary)
+    folder, warmup_summary = base_model(settings, evaluation)
     base_table, base_extra = measure_base(settings, folder, evaluation)
     if settings.base_only:
         print(f"\n--base_only: stopping before RL ({(time.time() - started) / 60:.1f} min)")

@@ -14,6 +14,7 @@ from trl import SFTConfig, SFTTrainer
 
 from ..tiny import build_model, build_tokenizer
 from .settings import DemoSettings
+from .shipped import is_shipped_copy
 from .world import student_examples, tokenizer_corpus, warmup_examples
 
 DONE_FILE = "warmup.json"  # written last: a folder without it is an interrupted warm-up and is redone
@@ -43,9 +44,12 @@ def train_and_save(trainer, tokenizer, folder: Path) -> float:
 
 
 def cached_base(settings: DemoSettings) -> Path | None:
-    """The cached base model folder for these settings, or None."""
+    """The cached base model folder for these settings, or None (also for a copy of the shipped base under
+    --no-shipped_base: that asks for a base trained here)."""
     folder = settings.warmup_dir()
-    return folder if (folder / DONE_FILE).exists() else None
+    if not (folder / DONE_FILE).exists() or (not settings.shipped_base and is_shipped_copy(folder)):
+        return None
+    return folder
 
 
 def sft_config(settings: DemoSettings, output_dir: Path) -> SFTConfig:
