@@ -216,12 +216,14 @@ def report_markdown(settings, warmup: dict, base_table: dict, table: str, text: 
     hard = settings.levels("hard_levels")
     grpo_min = sum(r["grpo"]["seconds"] for r in runs) / 60
     ghpo_min = sum(r["ghpo"]["seconds"] for r in runs) / 60
-    cached = ("the base shipped with ghpo, skipped" if warmup.get("source") == "shipped" else
-              "cached, skipped" if warmup.get("cached") else "ran in this run")
+    minutes = f"{warmup['seconds'] / 60:.1f} min"
+    warmed = (f"warm-up skipped: the base shipped with ghpo ({minutes} of training when it was built)"
+              if warmup.get("source") == "shipped" else
+              f"warm-up {minutes} ({'cached, skipped' if warmup.get('cached') else 'ran in this run'})")
     return f"""# GHPO vs GRPO on a toy world (`ghpo demo`)
 
 Command: `ghpo demo {' '.join(settings.argv)}` — total {seconds / 60:.1f} min;
-warm-up {warmup['seconds'] / 60:.1f} min ({cached});
+{warmed};
 RL: GRPO {grpo_min:.1f} min, GHPO {ghpo_min:.1f} min over {settings.seeds} seed(s).
 
 ## Result (held-out accuracy without hints, {settings.eval_per_level} problems per level)

@@ -46,7 +46,7 @@ class DemoSettings:
                         "flags win.")
     shipped_base: bool = _knob(True, "Start from the base model that ships with ghpo when every warm-up knob is at "
                                "its default (it is what this warm-up built on 2 Intel Xeon cores; the first run "
-                               "then takes ~12 min instead of ~60). --no-shipped_base trains it from scratch here "
+                               "then takes ~10 min instead of ~57). --no-shipped_base trains it from scratch here "
                                "(~50 min on 2 cores; another CPU type or thread count may stop elsewhere, README).")
     base_only: bool = _knob(False, "Stop after measuring the base model (warm-up + hint table): for calibration.")
     check_warmup: bool = _knob(True, "Stop before RL when the base model did not learn its world (misconception "
@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and a tiny model, warm it up (cached), train GRPO and GHPO on the hard levels from the same base, follow "
         "their no-hint accuracy on a held-out set during RL, evaluate per level and write report.md, plots and "
         "metrics.json. At the default settings the run starts from the base model that ships with ghpo (what "
-        "this warm-up built; ~3 min of checks and tables before RL). Other warm-up settings, or --no-shipped_base, "
+        "this warm-up built; ~1 min of base tables before RL). Other warm-up settings, or --no-shipped_base, "
         "train and cache their base first: ~50 min on 2 CPU cores at the default (100 000 warm-up examples, then "
         "20 000 more at a time until the convergence check passes - 7 times on an Intel Xeon - and 30 000 "
         "hint-reading examples). Each seed then takes ~9 min. Each finished (arm, seed) run is saved in "
