@@ -9,6 +9,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
 from ghpo.demo.evaluate import level_completions, step_accuracy
 from ghpo.demo.run import not_converged
+from ghpo.demo.saved import run_key
 from ghpo.demo.settings import parse_settings
 from ghpo.demo.shipped import SHIPPED_FILES, SHIPPED_ROOT, install_shipped_base, shipped_folder
 from ghpo.demo.warmup import cached_base
@@ -53,6 +54,7 @@ def test_the_cache_takes_a_copy_of_the_shipped_base_once_and_only_where_it_appli
 
     scratch = parse_settings(["--cache_dir", str(tmp_path), "--no-shipped_base"])
     assert install_shipped_base(scratch) is None and cached_base(scratch) is None  # the copy is not "trained here"
+    assert run_key(scratch, folder) == run_key(settings, folder)  # saved runs follow the weights, not their origin
     other = parse_settings(["--cache_dir", str(tmp_path), "--warmup_examples", "5"])
     assert install_shipped_base(other) is None and cached_base(other) is None
 

@@ -211,19 +211,29 @@ def reading_note(warmup: dict) -> str:
     return f"(the last {warmup['reading_examples']} of them mostly hinted continuations: hint reading) "
 
 
+def warmup_line(warmup: dict) -> str:
+    """What the run did about the warm-up, for the report's header.
+
+    >>> warmup_line({"seconds": 2696.6, "source": "shipped", "cached": True})
+    'warm-up skipped: the base shipped with ghpo (44.9 min of training when it was built)'
+    >>> warmup_line({"seconds": 90.0, "cached": False})
+    'warm-up 1.5 min (ran in this run)'
+    """
+    minutes = f"{warmup['seconds'] / 60:.1f} min"
+    if warmup.get("source") == "shipped":
+        return f"warm-up skipped: the base shipped with ghpo ({minutes} of training when it was built)"
+    return f"warm-up {minutes} ({'cached, skipped' if warmup.get('cached') else 'ran in this run'})"
+
+
 def report_markdown(settings, warmup: dict, base_table: dict, table: str, text: str, seconds: float,
                     runs: list[dict], base_extra: dict) -> str:
     hard = settings.levels("hard_levels")
     grpo_min = sum(r["grpo"]["seconds"] for r in runs) / 60
     ghpo_min = sum(r["ghpo"]["seconds"] for r in runs) / 60
-    minutes = f"{warmup['seconds'] / 60:.1f} min"
-    warmed = (f"warm-up skipped: the base shipped with ghpo ({minutes} of training when it was built)"
-              if warmup.get("source") == "shipped" else
-              f"warm-up {minutes} ({'cached, skipped' if warmup.get('cached') else 'ran in this run'})")
     return f"""# GHPO vs GRPO on a toy world (`ghpo demo`)
 
 Command: `ghpo demo {' '.join(settings.argv)}` — total {seconds / 60:.1f} min;
-{warmed};
+{warmup_line(warmup)};
 RL: GRPO {grpo_min:.1f} min, GHPO {ghpo_min:.1f} min over {settings.seeds} seed(s).
 
 ## Result (held-out accuracy without hints, {settings.eval_per_level} problems per level)

@@ -13,10 +13,10 @@ import hashlib
 import json
 from pathlib import Path
 
-# Knobs that do not change what one (arm, seed) run produces: where things go, how many runs, and what the report
-# or the warm-up check do with them.
+# Knobs that do not change what one (arm, seed) run produces: where things go, how many runs, what the report or
+# the warm-up check do with them, and where the base came from (its weights are hashed).
 NOT_IN_KEY = {"output_dir", "cache_dir", "seeds", "arms", "threads", "base_only", "quick", "check_warmup",
-              "reach_accuracy", "warmup_extensions", "warmup_extension_examples"}
+              "reach_accuracy", "warmup_extensions", "warmup_extension_examples", "shipped_base"}
 
 
 def run_key(settings, base_dir: Path) -> str:
