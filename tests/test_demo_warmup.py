@@ -98,3 +98,20 @@ def test_hint_reading_trains_a_copy_of_the_converged_base_once(monkeypatch, tmp_
     assert len(trained) == 1 and not trained[0].exists()  # trained in a partial folder, then moved in place
     (folder / DONE_FILE).write_text(json.dumps(result))
     assert run.add_hint_reading(settings, converged, summary)[0] == folder and len(trained) == 1  # cached
+
+
+@pytest.mark.parametrize("argv, other_after_hint, stops", [
+    ([], 0.16, True),  # measured on a base warmed up on 1 thread: it passed the bare check but misreads hints
+    ([], 0.91, False),  # the shipped base
+    (["--no-check_warmup"], 0.16, False),
+    (["--warmup_reading_examples", "0"], 0.16, False),  # no hint reading: nothing claims to teach it
+])
+def test_a_base_that_misreads_hints_stops_before_rl(argv, other_after_hint, stops):
+    from ghpo.demo.run import check_hint_reading
+
+    read = {"flaky": 0.01, "other": other_after_hint, "flaky_steps": 121, "other_steps": 79, "ratio": 0.75}
+    if not stops:
+        check_hint_reading(parse_settings(argv), read)
+        return
+    with pytest.raises(SystemExit, match=r"after a 75% hint .* 16.0 % right .* --warmup_reading_examples \(now 30000"):
+        check_hint_reading(parse_settings(argv), read)

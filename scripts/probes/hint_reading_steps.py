@@ -1,0 +1,19 @@
+"""Probe (2026-12-04): which steps a base gets right after the ladder's top (75 %) hint on levels 7-8, sampled.
+A lab notebook tool. Measured: the shipped base 91 % of other steps right, the base warmed up on 1 thread 16 %
+(README, *the warm-up from scratch on 1 thread*).
+  .venv/bin/python scripts/probes/hint_reading_steps.py src/ghpo/demo/bases/<key> runs/threads1-cache/<key>
+"""
+
+import sys
+from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
+from ghpo.demo.evaluate import level_completions, step_accuracy, hinted_steps, accuracy_of
+from ghpo.demo.settings import parse_settings
+from ghpo.demo.world import eval_rows
+s = parse_settings([])
+rows = eval_rows([7, 8], 100, s.task_seed, s.carry_share, borrows=s.borrows)
+for folder in sys.argv[1:]:
+    m, t = AutoModelForCausalLM.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
+    set_seed(0)
+    pairs = level_completions(m, t, rows, 0.75, s.hint_unit, s.hint_lead_in, sample=True)
+    first = [hinted_steps(row["solution"], 0.75, s.hint_unit) for row, _ in pairs]
+    print(folder, accuracy_of(pairs, s.check), step_accuracy(pairs, first, borrows=True))
