@@ -51,7 +51,8 @@ class DemoSettings:
     base_only: bool = _knob(False, "Stop after measuring the base model (warm-up + hint table): for calibration.")
     check_warmup: bool = _knob(True, "Stop before RL when the base model did not learn its world (misconception "
                                "world: sampled carries right within 8 points of --carry_accuracy, other steps "
-                               ">= 80 % right), with what to change (--no-check_warmup: go on anyway).")
+                               ">= 80 % right; with hint reading, also >= 80 % of the other steps it writes after "
+                               "the ladder's top hint), with what to change (--no-check_warmup: go on anyway).")
     # --- the task (ghpo.arithmetic: level = number of steps) ---
     world: str = _knob("misconception", "misconception: the warm-up shows every level, written by a student who "
                        "forgets a carry / borrow most of the time, so long chains fail by compounding slips that RL "
