@@ -77,7 +77,7 @@ def base_model(settings: DemoSettings, evaluation: list[dict]) -> tuple[Path, di
 def get_base(settings: DemoSettings) -> tuple[Path, dict]:
     folder = cached_base(settings)
     if folder is not None:
-        summary = json.loads((folder / "warmup.json").read_text())
+        summary = json.loads((folder / DONE_FILE).read_text())
         print(f"  cached: {folder} (warm-up took {summary['seconds'] / 60:.1f} min when it ran) - skipping")
         return folder, {**summary, "cached": True}
     minutes = settings.warmup_examples * settings.warmup_epochs / WARMUP_EXAMPLES_PER_MINUTE

@@ -7,8 +7,8 @@ name, i.e. when every knob that changes the base is at its default; any other wa
 `--no-shipped_base` trains the default's base from scratch too.
 
 Why ship it: the warm-up's step skill arrives abruptly with budget, so the from-scratch base costs ~50 min of a
-first run, and on another CPU type or thread count it stops at another point (README, *Reproducibility*). The
-shipped weights make every machine's first run start from the base the README's tables were measured on.
+first run, and on another CPU type or thread count it stops at another point (README, *Timings and reproducibility*: on 1 thread a base that misread long hints).
+The shipped weights make every machine's first run start from the base the README's tables were measured on.
 """
 
 from __future__ import annotations
@@ -20,19 +20,20 @@ from pathlib import Path
 from .settings import DemoSettings
 
 SHIPPED_ROOT = Path(__file__).parent / "bases"
+SUMMARY = "warmup.json"  # a base folder's summary, written last (= warmup.DONE_FILE; warmup imports this)
 SHIPPED_FILES = ("config.json", "generation_config.json", "model.safetensors", "tokenizer.json",
-                 "tokenizer_config.json", "chat_template.jinja", "warmup.json")
-SOURCE = "shipped"  # warmup.json's "source" in a cache folder copied from the package
+                 "tokenizer_config.json", "chat_template.jinja", SUMMARY)
+SOURCE = "shipped"  # the summary's "source" in a cache folder copied from the package
 
 
 def shipped_folder(settings: DemoSettings) -> Path | None:
     """The package's base for these settings' warm-up key, or None (other settings, or --no-shipped_base)."""
     folder = SHIPPED_ROOT / settings.warmup_key()
-    return folder if settings.shipped_base and (folder / "warmup.json").exists() else None
+    return folder if settings.shipped_base and (folder / SUMMARY).exists() else None
 
 
 def is_shipped_copy(folder: Path) -> bool:
-    summary = folder / "warmup.json"
+    summary = folder / SUMMARY
     return summary.exists() and json.loads(summary.read_text()).get("source") == SOURCE
 
 
@@ -43,15 +44,15 @@ def install_shipped_base(settings: DemoSettings) -> Path | None:
     source, target = shipped_folder(settings), settings.warmup_dir()
     if source is None:
         return None
-    if (target / "warmup.json").exists():
+    if (target / SUMMARY).exists():
         return target if is_shipped_copy(target) else None
     partial = target.with_suffix(".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     for name in SHIPPED_FILES:
         shutil.copyfile(source / name, partial / name)
-    summary = json.loads((source / "warmup.json").read_text())
-    (partial / "warmup.json").write_text(json.dumps({**summary, "source": SOURCE}, indent=2))
+    summary = json.loads((source / SUMMARY).read_text())
+    (partial / SUMMARY).write_text(json.dumps({**summary, "source": SOURCE}, indent=2))
     shutil.rmtree(target, ignore_errors=True)
     partial.rename(target)
     return target

@@ -14,10 +14,10 @@ from trl import SFTConfig, SFTTrainer
 
 from ..tiny import build_model, build_tokenizer
 from .settings import DemoSettings
-from .shipped import is_shipped_copy
+from .shipped import SUMMARY, is_shipped_copy
 from .world import student_examples, tokenizer_corpus, warmup_examples
 
-DONE_FILE = "warmup.json"  # written last: a folder without it is an interrupted warm-up and is redone
+DONE_FILE = SUMMARY  # written last: a folder without it is an interrupted warm-up and is redone
 
 
 class QuietProgress(ProgressCallback):
