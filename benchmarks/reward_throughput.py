@@ -134,7 +134,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1), help="checker processes")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds per item before it scores 0")
     parser.add_argument("--steps", type=int, default=5, help="batches the 1,000 items are scored in")
-    parser.add_argument("--output", default="reward_throughput.json", help="where to write the measurements")
+    parser.add_argument("--output", default="runs/benchmarks/reward_throughput.json",
+                        help="where to write the measurements (runs/ is ignored by git)")
     args = parser.parse_args()
     logging.getLogger("math_verify").setLevel(logging.ERROR)  # the paper's pattern warns on some golds
 
@@ -185,6 +186,7 @@ def main() -> None:
     ratios = {name: [naive / ours for naive, ours in zip(seconds[name], seconds["ours"], strict=True)]
               for name in ("naive (paper)", "naive (math-verify README)")}
     same = {name: sum(a == b for a, b in zip(scores["ours"], scores[name], strict=True)) for name in ratios}
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps({
         "items": len(items), "source": source, "workers": args.workers, "cpus": os.cpu_count(),
         "batch_seconds": seconds, "items_per_second": {name: size / median[name] for name in methods},

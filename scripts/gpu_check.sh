@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# GPU figures in one run of at most 8 minutes: benchmarks/step_cost.py --gpu and `ghpo demo --device cuda --bf16`,
-# every output in one folder.
+# GPU figures in one run of at most 9 minutes: benchmarks/step_cost.py --gpu, `ghpo demo --device cuda --bf16`, and
+# the one-GPU LoRA recipe (recipes/qwen2.5-math-1.5b/ghpo_lora_1gpu.yaml) for 2 steps on a random model of
+# Qwen2.5-Math-1.5B's shape built there (scripts/shaped_model.py; no network), every output in one folder.
 #
 #   bash scripts/gpu_wheels.sh                      # first, where pip works: the missing packages as wheels in .whl/
 #   bash scripts/gpu_check.sh OUT_DIR               # on the GPU machine (no network): install .whl/, run both
 #   bash scripts/gpu_check.sh --dry-run OUT_DIR     # anywhere: print the commands, check every flag against --help
 #   bash scripts/gpu_check.sh --device cpu OUT_DIR  # anywhere: the same two commands at a tiny size, on the CPU
 #
-# OUT_DIR (default: $OUT, else gpu_check_out) receives at most 8 small files: env.txt, step_cost.json,
-# step_cost.log, demo_report.md, demo_metrics.json, demo.log, summary.txt. Large outputs (the demo's models) stay
+# OUT_DIR (default: $OUT, else gpu_check_out) receives at most 10 small files: env.txt, step_cost.json,
+# step_cost.log, demo_report.md, demo_metrics.json, demo.log, shaped_model.log, lora_1gpu.log, summary.txt. Large outputs (the demo's models) stay
 # in $WORK (default /tmp/ghpo_gpu_check). Each command has its own time limit; together they stay under 8 minutes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) DRY_RUN=1; shift ;;
     --device) DEVICE="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
@@ -37,18 +38,26 @@ if [ "$DEVICE" = cuda ]; then
   STEP_COST=(benchmarks/step_cost.py --gpu --hidden 768 --layers 8 --batch 32 --problems 16 --group_size 4
              --completion_tokens 96 --hard 0,0.5,1.0)
   DEMO=(-m ghpo.cli demo --device cuda --bf16 --quick --steps 12)
-  STEP_COST_LIMIT=270; DEMO_LIMIT=150
+  # vLLM is not carried to the GPU machine (too big): the recipe runs with transformers generation, completions cut
+  # to 256 tokens (a random model never stops), so its peak memory is a lower bound of the recipe's.
+  SHAPE=qwen2.5-math-1.5b; LORA_FLAGS=(--use_vllm false --max_completion_length 256 --max_steps 2)
+  STEP_COST_LIMIT=210; DEMO_LIMIT=120; LORA_LIMIT=180
 elif [ "$DEVICE" = cpu ]; then
   STEP_COST=(benchmarks/step_cost.py --hidden 32 --layers 2 --batch 8 --problems 4 --group_size 4
              --completion_tokens 8 --hard 0.5)
   DEMO=(-m ghpo.cli demo --device cpu --quick --steps 1 --warmup_examples 200 --eval_per_level 4 --rl_per_level 8
         --curve_every 0 --threads 1)
-  STEP_COST_LIMIT=600; DEMO_LIMIT=600
+  SHAPE=tiny; LORA_FLAGS=(--use_vllm false --max_completion_length 8 --max_steps 1 --use_cpu true --bf16 false
+                          --per_device_train_batch_size 8 --gradient_accumulation_steps 1 --num_generations 4)
+  STEP_COST_LIMIT=600; DEMO_LIMIT=600; LORA_LIMIT=600
 else
   echo "error: --device must be cuda or cpu, got $DEVICE" >&2; exit 2
 fi
 STEP_COST+=(--output "$OUT_DIR/step_cost.json")
 DEMO+=(--output_dir "$WORK/demo" --cache_dir "$WORK/cache")
+SHAPED_MODEL=(scripts/shaped_model.py "$SHAPE" "$WORK/$SHAPE-shape")
+LORA=(-m ghpo.cli train --config recipes/qwen2.5-math-1.5b/ghpo_lora_1gpu.yaml --model_name_or_path "$WORK/$SHAPE-shape"
+      --dataset_name builtin:arithmetic --output_dir "$WORK/lora_1gpu" --save_strategy no "${LORA_FLAGS[@]}")
 
 # --- packages: the carried wheels, when there are any -------------------------------------------------------------
 shopt -s nullglob
@@ -78,8 +87,12 @@ check_flags() {
 if [ "$DRY_RUN" = 1 ]; then
   echo "would run (limit ${STEP_COST_LIMIT}s): $PYTHON ${STEP_COST[*]}"
   echo "would run (limit ${DEMO_LIMIT}s): $PYTHON ${DEMO[*]}"
+  echo "would run (limit ${LORA_LIMIT}s, with the model build): $PYTHON ${SHAPED_MODEL[*]}; $PYTHON ${LORA[*]}"
   echo "wheels to install: ${#WHEELS[@]} in .whl/"
-  check_flags "${STEP_COST[@]}" && check_flags "${DEMO[@]}" && echo "flags: ok"
+  # ghpo train's options come from a recipe plus flags: its own parser checks them (bf16 off: no GPU here)
+  check_train() { "$PYTHON" -W ignore -c 'import sys; from ghpo.train import check_options, parse_args
+check_options(*parse_args(sys.argv[1:]))' "${@:4}" --bf16 false 2>&1 | tail -3; return "${PIPESTATUS[0]}"; }
+  check_flags "${STEP_COST[@]}" && check_flags "${DEMO[@]}" && check_train "${LORA[@]}" && echo "flags: ok"
   exit $?
 fi
 
@@ -111,6 +124,9 @@ run_timed() {  # name limit command...: runs it under `timeout`, logs to OUT_DIR
 : >"$OUT_DIR/summary.txt"
 run_timed step_cost "$STEP_COST_LIMIT" "${STEP_COST[@]}"
 run_timed demo "$DEMO_LIMIT" "${DEMO[@]}"
+start=$SECONDS
+run_timed shaped_model "$LORA_LIMIT" "${SHAPED_MODEL[@]}"
+run_timed lora_1gpu "$((LORA_LIMIT - (SECONDS - start)))" "${LORA[@]}"  # its log ends with the peak GPU memory
 cp "$WORK/demo/report.md" "$OUT_DIR/demo_report.md" 2>/dev/null
 cp "$WORK/demo/metrics.json" "$OUT_DIR/demo_metrics.json" 2>/dev/null
 ls -la "$OUT_DIR"

@@ -3,7 +3,7 @@
 Trains 2 steps on 8 problems whose scripted difficulty is uneven across ranks: in step 1 rank 0 holds two hard
 groups and rank 1 none; in step 2 the opposite. Each rank writes {question: final hint ratio} for its groups.
 Usage: python multiprocess_ladder.py MODEL_DIR OUTPUT_DIR PER_DEVICE_BATCH [SEED [CONFIG_JSON]]
-With SEED, the 16 problems get random difficulties (a property test: any assignment must complete); CONFIG_JSON
+A "lora_rank" entry trains a LoRA adapter of that rank instead of the full model. With SEED, the 16 problems get random difficulties (a property test: any assignment must complete); CONFIG_JSON
 overrides GHPOConfig fields (e.g. the parallel ladder, or difficulty memory over several shuffled epochs); its
 "needs" entry, if any, replaces the problems' difficulties.
 """
@@ -16,7 +16,7 @@ import sys
 
 import torch
 
-from ghpo.testing import make_dataset, make_trainer
+from ghpo.testing import make_dataset, make_trainer, tiny_lora_config
 from ghpo.trainer import GHPOTrainer
 
 NEEDS = [0.75, 0.25, 0.0, 0.0, 0.0, 0.0, 5.0, 0.5]
@@ -44,9 +44,10 @@ def main(model_dir: str, output_dir: str, per_device_batch: int, seed: int | Non
     GHPOTrainer._log_ladder = recording_log_ladder
     overrides = dict(overrides or {})
     needs = overrides.pop("needs", None) or needs_for(seed)  # a test's own difficulties (e.g. resampling)
+    lora = tiny_lora_config(overrides.pop("lora_rank")) if "lora_rank" in overrides else None
     config = {"max_steps": len(needs) * 4 // (per_device_batch * trainer_processes()), "beta": 0.05, **(overrides or {})}
     trainer = make_trainer(model_dir, output_dir, make_dataset(needs), per_device_train_batch_size=per_device_batch,
-                           **config)
+                           peft_config=lora, **config)
     trainer.train()
     rank = trainer.accelerator.process_index
     trainer.close()  # a clean exit: see GHPOTrainer.close

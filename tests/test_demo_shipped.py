@@ -20,7 +20,7 @@ def test_the_shipped_base_is_the_default_warmups():
     default = parse_settings([])
     shipped = sorted(path.name for path in SHIPPED_ROOT.iterdir() if path.is_dir())
     # A default warm-up knob changed? Then this base is another recipe's: rebuild it (`ghpo demo --base_only
-    # --no-shipped_base`, ~50 min on 2 cores), copy the cache folder's SHIPPED_FILES here and re-measure the README.
+    # --no-shipped_base`, ~50 min on 2 cores), copy the cache folder's SHIPPED_FILES here and re-measure docs/demo.md.
     assert shipped == [default.warmup_key()], "the shipped base no longer matches the default warm-up settings"
     folder = SHIPPED_ROOT / shipped[0]
     assert all((folder / name).exists() for name in SHIPPED_FILES)

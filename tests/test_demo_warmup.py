@@ -20,7 +20,7 @@ def test_warmup_schedule_reaches_the_sft_config_and_keys_the_cache():
 
 
 def test_extensions_and_hint_reading_always_anneal(monkeypatch, tmp_path):
-    # measured: after a constant-lr warm-up, constant-lr extensions plateaued (README), so they anneal regardless
+    # measured: after a constant-lr warm-up, constant-lr extensions plateaued (docs/demo.md), so they anneal regardless
     from ghpo.demo import warmup
 
     configs = []

@@ -19,11 +19,13 @@ def test_dry_run_prints_both_gpu_commands_and_their_flags_exist(tmp_path):
     result = run("--dry-run", tmp_path=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert any("benchmarks/step_cost.py --gpu" in line and "(limit 270s)" in line for line in lines)
-    assert any("ghpo.cli demo --device cuda --bf16" in line and "(limit 150s)" in line for line in lines)
+    assert any("benchmarks/step_cost.py --gpu" in line and "(limit 210s)" in line for line in lines)
+    assert any("ghpo.cli demo --device cuda --bf16" in line and "(limit 120s)" in line for line in lines)
+    assert any("ghpo_lora_1gpu.yaml" in line and "(limit 180s" in line and "qwen2.5-math-1.5b-shape" in line
+               for line in lines)
     assert "flags: ok" in lines
-    # the two limits plus installing the wheels and reading the versions (~30 s) stay inside 8 minutes
-    assert 270 + 150 + 30 <= 8 * 60
+    # the three limits plus installing the wheels and reading the versions (~30 s) stay inside 9 minutes
+    assert 210 + 120 + 180 + 30 <= 9 * 60
     assert not (tmp_path / "out" / "summary.txt").exists()  # a dry run runs nothing
 
 

@@ -1,10 +1,11 @@
-"""Probe (2026-12-04): how much of a demo warm-up step is padding, in a raw training loop? A lab notebook tool.
+"""Question: how much of a demo warm-up step is padding, and does batching by length make a raw training loop faster?
 
-Times 40 optimizer steps (batch 32, the demo's tiny model) on the demo's mixed-level warm-up examples, batched as
-drawn vs sorted by length. Measured on 2 idle Xeon cores: 12.1-13.3 s as drawn, 6.8-7.0 s sorted (1.8x). Inside
-TRL's SFTTrainer, a warm-up batched by length (sorted within windows of 16 batches; an option since removed) ran at
-~107 examples/s, about the unbucketed rate, and learnt slower (README, *Faster warm-ups, tried and not adopted*).
-  .venv/bin/python scripts/probes/padding_buckets.py
+Command:  .venv/bin/python scripts/probes/padding_buckets.py
+Result (2 idle Intel Xeon cores, 2026-12-04): 40 optimizer steps (batch 32, the demo's tiny model) on the demo's
+mixed-level warm-up examples take 12.1-13.3 s batched as drawn, 6.8-7.0 s sorted by length (1.8x). Inside TRL's
+SFTTrainer, a warm-up batched by length (sorted within windows of 16 batches; an option since removed) ran at
+~107 examples/s, about the unbucketed rate, and learnt slower (docs/demo.md, *Faster warm-ups, tried and not
+adopted*). A lab notebook tool, not project code.
 """
 
 import time

@@ -1,7 +1,11 @@
-"""Why did a 50 % hint not help SmolLM2-135M on MATH Level 1? Teacher-forced look + sampled variants.
+"""Question: why did a 50 % hint not help SmolLM2-135M on MATH Level 1 - is it where the hint goes?
 
-A lab notebook kept so its numbers (README, "A real model") can be rerun, not project code. From the repo root:
-    ghpo fetch-smollm2 && .venv/bin/python scripts/probes/smollm2_hint_probe.py [--part tf|sample] [--variants a,b]
+Command (repo root):  ghpo fetch-smollm2 && .venv/bin/python scripts/probes/smollm2_hint_probe.py [--part tf|sample]
+    [--variants a,b]     (results.jsonl and samples_*.jsonl in runs/probes/smollm2_hint, or $PROBE_OUT)
+Result (16 MATH Level-1 problems x G = 4, 160 new tokens, temperature 0.7; 2 busy shared cores, 2026-12-02, 6-16 min
+per variant): no. Bare 3 / 64 right; a 50 % hint (word cut) after the paper's lead-in 2 / 64; after a short
+lead-in 0 / 64; the same hint opening the assistant's answer 3 / 64 (though it finished twice as often, 45 vs 23
+of 64). At temperature 1 bare was 0 / 64 (docs/real-model.md). A lab notebook tool, not project code.
 """
 import argparse, json, os, re, sys, time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -14,7 +18,7 @@ from ghpo.rewards import accuracy_reward
 
 MODEL = os.path.expanduser("~/.cache/ghpo/SmolLM2-135M-Instruct")
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../shared/data/train/math_test_minus_math500.jsonl")
-OUT = os.environ.get("PROBE_OUT", "smollm2_probe")  # results.jsonl and samples_*.jsonl go here
+OUT = os.environ.get("PROBE_OUT", "runs/probes/smollm2_hint")  # results.jsonl and samples_*.jsonl go here
 SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
 SHORT_LEAD_IN = "\n\nThe solution starts like this:\n"
 

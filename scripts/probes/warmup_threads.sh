@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# The runs behind the README's "the warm-up from scratch on 1 thread" (Intel Xeon, 2026-12-04): the default warm-up
-# trained on 1 thread instead of the shipped base, its tables, GHPO vs GRPO on it, and more hint reading. A lab
-# notebook kept so the numbers can be rerun, not project code. From the repo root, after `bash scripts/setup.sh`:
-#   bash scripts/probes/warmup_threads.sh [base|rl|reading|reading-rl|all]   (~90 min / 27 / 14 / 27 min on 2 cores)
+# Question: trained from scratch on 1 torch thread instead of 2, does the default warm-up give the shipped base -
+#   and the headline result?
+# Command:  bash scripts/probes/warmup_threads.sh [base|rl|reading|reading-rl|all]   (repo root, after
+#   bash scripts/setup.sh; ~90 min / 27 / 14 / 27 min on 2 cores)
+# Result (Intel Xeon, 2026-12-04): no. base: converged after 5 extensions (200 000 examples; 2 threads needed 7),
+#   bare row within ±5 points of the shipped base's, but it misreads long hints (75 % rung on levels 7-8 16 / 8 %,
+#   shipped 45 / 47; the hint-reading check stops it: 61.4 % of other steps right after the top hint). rl (past the
+#   check): GHPO - GRPO +3.2 on the pool (interval -1.5 to +7.9, 3 seeds). reading (twice the hint reading, 13.5 min):
+#   passes the check (91.2 %), 75 % rung 44 / 47 %. reading-rl: +33.7 (interval +16.0 to +51.4, 3 seeds, 26.5 min).
+#   docs/demo.md, *The warm-up from scratch*.
+# A lab notebook kept so the numbers can be rerun, not project code.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export HF_HUB_OFFLINE=1

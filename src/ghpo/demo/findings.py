@@ -81,6 +81,8 @@ def reach_table(runs: list[dict], settings) -> str:
     """Markdown: per run, the first curve step reaching `reach_accuracy` (greedy, no hint) in each seed, and the
     pool accuracy at the first and last curve points."""
     hard, threshold = settings.levels("hard_levels"), settings.reach_accuracy
+    if not all(run[arm]["curve"] for run in runs for arm in ("grpo", "ghpo")):
+        return "(no learning curves: --curve_every 0)"
     lines = [f"| run | first step at >= {threshold:.0%} (each seed) | held-out pool, step 0 → last (greedy, mean) |",
              "|---|---|---|"]
     for arm in ("grpo", "ghpo"):

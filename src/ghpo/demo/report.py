@@ -177,7 +177,8 @@ def retention_sentence(rows: list[dict], settings) -> str:
              for row in below]
     return ("**Side effects below the RL pool** (levels RL never trained on; base → after RL, %): " + "; ".join(parts)
             + ". GRPO's few rewarded samples on the pool can be right answers reached by a wrong, too-short chain (in "
-            "the README's calibration all 77 of 77 were), so reinforcing them can damage what the warm-up taught; "
+            "the first demo's calibration all 77 of 77 were, docs/demo-earlier-worlds.md), so reinforcing them can "
+            "damage what the warm-up taught; "
             "GHPO's batches are mostly hinted groups whose rewarded completions are step-by-step work.")
 
 

@@ -214,7 +214,8 @@ def check_hint_reading(settings: DemoSettings, read: dict) -> None:
         f"{report.fmt(read['other'])} % right outside {settings.flaky_name} (needs >= {100 * MIN_OTHER_STEPS:.0f} "
         "%), so GHPO's ladder would hint prompts it cannot continue. Teach it longer: a higher "
         f"--warmup_reading_examples (now {settings.warmup_reading_examples}; twice as many fixed a base warmed up "
-        "on 1 thread, README; the converged base stays cached, only the hint reading is redone); or --no-check_warmup "
+        "on 1 thread, docs/demo.md; the converged base stays cached, only the hint reading is redone); or "
+        "--no-check_warmup "
         "to go on anyway.")
 
 

@@ -47,7 +47,8 @@ class DemoSettings:
     shipped_base: bool = _knob(True, "Start from the base model that ships with ghpo when every warm-up knob is at "
                                "its default (it is what this warm-up built on 2 Intel Xeon cores; the first run "
                                "then takes ~10 min instead of ~57). --no-shipped_base trains it from scratch here "
-                               "(~50 min on 2 cores; another CPU type or thread count may stop elsewhere, README).")
+                               "(~50 min on 2 cores; another CPU type or thread count may stop elsewhere, "
+                               "docs/demo.md).")
     base_only: bool = _knob(False, "Stop after measuring the base model (warm-up + hint table): for calibration.")
     check_warmup: bool = _knob(True, "Stop before RL when the base model did not learn its world (misconception "
                                "world: sampled carries right within 8 points of --carry_accuracy, other steps "
@@ -65,7 +66,8 @@ class DemoSettings:
     flaky_steps: str = _knob("carry-borrow", "misconception world: which steps are flaky. carry-borrow: carries and "
                              "borrows, drawn as the value allows, so the values wander and a flaky step is as likely "
                              "late in a chain as early (the continuation after a hint exercises the bare question's "
-                             "skill as often): the README's GHPO-vs-GRPO result. carry: additions with a carry only "
+                             "skill as often): the README's GHPO-vs-GRPO result (docs/demo.md). carry: additions "
+                             "with a carry only "
                              "(the values climb, so carries come early in a chain and a prefix hint gives most of "
                              "them away), the earlier demo, where the two arms tie; it picks its own defaults for the "
                              "knobs not given: --check answer --warmup_examples 50000 --warmup_extensions 4 "
@@ -119,12 +121,12 @@ class DemoSettings:
                                          "learning rate (cached apart from the converged base, which is reused). A "
                                          "base can write bare solutions like its student and still read a hint in "
                                          "the prompt far worse (the report's sampled vs student tables); 30000 "
-                                         "bring the carry-borrow base level with its student (~6 min, README). "
+                                         "bring the carry-borrow base level with its student (~6 min, docs/demo.md). "
                                          "0: off.")
     warmup_lr: float = _knob(4e-3, "Warm-up learning rate (peak, after 5 % linear warm-up).")
     warmup_schedule: str = _knob("cosine", "Warm-up learning-rate schedule: cosine (decays to 0 over the warm-up) or "
                                  "constant (measured: further sooner, then a plateau short of the convergence "
-                                 "check; README). Extensions and hint reading are always cosine.",
+                                 "check; docs/demo.md). Extensions and hint reading are always cosine.",
                                  choices=["cosine", "constant"])
     warmup_batch_size: int = _knob(32, "Warm-up batch size.")
     # --- RL (same for GRPO and GHPO) ---
@@ -215,13 +217,13 @@ QUICK = dict(eval_levels="1-5", hard_levels="4-5", warmup_levels="1-5", eval_per
              num_generations=4, curve_every=2, curve_per_level=8, check_warmup=False, warmup_extensions=0,
              hidden_size=64, warmup_reading_examples=0)
 
-# --world ceiling: the first demo's world and recipe, kept reachable for the README's comparison.
+# --world ceiling: the first demo's world and recipe, kept reachable (docs/demo-earlier-worlds.md).
 CEILING = dict(check="answer", warmup_reading_examples=0, hard_levels="4-6", eval_levels="1-6", warmup_levels="1-6",
                warmup_hinted_fraction=0.5, steps=60, warmup_examples=40000, hidden_size=64, learning_rate=1e-4)
 
 
-# --flaky_steps carry: the earlier default world and recipe (carries only; GHPO and GRPO tie there, README), kept
-# reachable with the budget its base converges at, no hint reading, and its pool.
+# --flaky_steps carry: the earlier default world and recipe (carries only; GHPO and GRPO tie there,
+# docs/demo-earlier-worlds.md), kept reachable with the budget its base converges at, no hint reading, and its pool.
 CARRY = dict(check="answer", warmup_examples=50000, warmup_extensions=4, warmup_reading_examples=0, hard_levels="5-7")
 
 
@@ -237,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
         "20 000 more at a time until the convergence check passes - 7 times on an Intel Xeon - and 30 000 "
         "hint-reading examples). Each seed then takes ~9 min. Each finished (arm, seed) run is saved in "
         "<output_dir>/runs and reused when the same command runs again, so a stopped run loses only the run in "
-        "progress. --flaky_steps carry and --world ceiling run the earlier worlds (README).",
+        "progress. --flaky_steps carry and --world ceiling run the earlier worlds (docs/demo-earlier-worlds.md).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     for spec in fields(DemoSettings):

@@ -2,13 +2,15 @@
 
 The folder `bases/<warm-up key>/` is the cache folder that `bash scripts/demo.sh` built from scratch (2 Intel Xeon
 cores, 2026-12-04: 100 000 warm-up examples, 7 extensions, 30 000 hint-reading examples, 44.9 min of training;
-README, *Timings*), minus the trainer's pickled arguments. It is used only when the settings' warm-up key is its
-name, i.e. when every knob that changes the base is at its default; any other warm-up is trained here as before.
+docs/demo.md, *The warm-up from scratch*), minus the trainer's pickled arguments. It is used only when the
+settings' warm-up key is its name, i.e. when every knob that changes the base is at its default; any other
+warm-up is trained here as before.
 `--no-shipped_base` trains the default's base from scratch too.
 
 Why ship it: the warm-up's step skill arrives abruptly with budget, so the from-scratch base costs ~50 min of a
-first run, and on another CPU type or thread count it stops at another point (README, *Timings and reproducibility*: on 1 thread a base that misread long hints).
-The shipped weights make every machine's first run start from the base the README's tables were measured on.
+first run, and on another CPU type or thread count it stops at another point (docs/demo.md, *The warm-up
+from scratch*: on 1 thread a base that misread long hints). The shipped weights make every machine's first run
+start from the base the README's and docs/demo.md's tables were measured on.
 """
 
 from __future__ import annotations

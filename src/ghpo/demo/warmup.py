@@ -123,7 +123,7 @@ def extend_warm_up(settings: DemoSettings, folder: Path, extension: int) -> dict
     """Go on fine-tuning the cached base (misconception world) on `warmup_extension_examples` fresh examples of
     every level, at half the warm-up's learning rate; updates the folder and its summary in place.
 
-    Why: the step skill arrives abruptly with training (see the README), so the same warm-up converges on one
+    Why: the step skill arrives abruptly with training (see docs/demo.md), so the same warm-up converges on one
     machine and stops short on another (the same seed and data, other floating-point kernels: measured on an
     AMD EPYC, SFT loss 0.134 and other steps 28 % right, where an Intel Xeon reached 0.065 and 83 %). Training on
     until the base is converged makes the base the same on both, at a cost only where it is needed."""
@@ -145,7 +145,7 @@ def read_hints(settings: DemoSettings, folder: Path) -> dict:
     Why: the warm-up's 30 % hinted continuations teach the bare solutions to convergence before they teach the
     model to read a hint given in the prompt. Measured on the carry-borrow base: after a 50 % hint it miscopies the
     operand of the next step (other steps 36 % right, against 89 % bare), so the 50 % rung solves 1-6 % of levels
-    4-7 where its student solves 22-29 %. 30 000 such examples bring it level (README)."""
+    4-7 where its student solves 22-29 %. 30 000 such examples bring it level (docs/demo.md)."""
     examples = student_examples(settings.warmup_reading_examples, settings.levels("warmup_levels"),
                                 READING_HINTED_FRACTION, settings.hint_lead_in, settings.task_seed + READING_SEED,
                                 settings.carry_share, settings.carry_accuracy, curriculum=0.0,
@@ -161,7 +161,7 @@ def train_more(settings: DemoSettings, folder: Path, examples: list[dict], noted
     config = sft_config(settings, folder / "sft")
     config.learning_rate, config.num_train_epochs = settings.warmup_lr / 2, 1
     # A decay phase whatever the warm-up's schedule, so a constant-rate warm-up ends annealed like a cosine one.
-    # Measured (README): it did not unstick the constant-rate plateau (other steps 55.2 -> 56.9 % right).
+    # Measured (docs/demo.md): it did not unstick the constant-rate plateau (other steps 55.2 -> 56.9 % right).
     config.lr_scheduler_type = "cosine"
     trainer = SFTTrainer(model=model.train(), args=config, processing_class=tokenizer,
                          train_dataset=Dataset.from_list(examples))

@@ -10,7 +10,7 @@ Three independent draws of `ghpo.arithmetic` problems (level = number of steps):
     the skill a hinted continuation exercises is the one the bare question fails on.
   - `ceiling` (the first demo): full solutions of the easy levels, plus continuations leaving at most
     `max_remaining` steps: long chains are out of reach and hinted ones in reach, but the base never writes more
-    than two lines of its own, a length ceiling no hint teaches past (see the README).
+    than two lines of its own, a length ceiling no hint teaches past (see docs/demo-earlier-worlds.md).
 - RL pool: the hard levels only, gold solutions, prepared by `ghpo.data.prepare_dataset` like any real dataset.
 - evaluation: `eval_per_level` fresh problems per level, gold answers.
 """

@@ -54,19 +54,41 @@ def evaluate_problems(problems: list[Problem], prompts: list[str], backend, samp
     return generations, scores, {"generate": generated - start, "score": time.perf_counter() - generated}
 
 
+ADAPTER_CONFIG = "adapter_config.json"  # what PEFT writes beside a LoRA adapter (`ghpo train --use_peft true`)
+
+
+def is_adapter_folder(model_path: str) -> bool:
+    """True for a local PEFT adapter folder (a LoRA run's output or checkpoint), whose base model it names."""
+    return (Path(model_path).expanduser() / ADAPTER_CONFIG).is_file()
+
+
 def load_model_and_tokenizer(model_path: str, dtype: str = "auto", device: str | None = None):
-    """A causal LM and its tokenizer from a local folder or the Hub, ready for generation."""
+    """A causal LM and its tokenizer from a local folder or the Hub, ready for generation. A LoRA adapter folder
+    loads the base model it names (`base_model_name_or_path`) with the adapter merged into its weights."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     if dtype == "auto":
         dtype = "bfloat16" if device.startswith("cuda") else "float32"
-    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    tokenizer = AutoTokenizer.from_pretrained(model_path)  # ghpo train saves the tokenizer beside the adapter
     if tokenizer.pad_token is None:  # generation only pads; completions are cut by position (generation.cut_at_end)
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(model_path, dtype=getattr(torch, dtype)).to(device)
-    return model, tokenizer
+    if is_adapter_folder(model_path):
+        from peft import AutoPeftModelForCausalLM
+
+        model = AutoPeftModelForCausalLM.from_pretrained(model_path, dtype=getattr(torch, dtype)).merge_and_unload()
+    else:
+        model = AutoModelForCausalLM.from_pretrained(model_path, dtype=getattr(torch, dtype))
+    return model.to(device), tokenizer
+
+
+def merged_model_folder(adapter_path: str, folder: str) -> str:
+    """Write base + adapter, merged, as an ordinary model folder (what vLLM loads); returns `folder`."""
+    model, tokenizer = load_model_and_tokenizer(adapter_path, dtype="float32", device="cpu")
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
 
 
 def make_backend(name: str, model_path: str, protocol: Protocol, dtype: str = "auto", device: str | None = None,
@@ -75,6 +97,15 @@ def make_backend(name: str, model_path: str, protocol: Protocol, dtype: str = "a
     from transformers import AutoTokenizer
 
     name = pick_backend_name(name)
+    if name == "vllm" and is_adapter_folder(model_path):  # vLLM loads a plain model: merge the adapter first
+        import atexit
+        import shutil
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="ghpo-merged-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        print(f"{model_path} is a LoRA adapter: merged into its base model in {folder} for vLLM")
+        model_path = merged_model_folder(model_path, folder)
     if name == "vllm":
         return VLLMBackend(model_path, seed=protocol.seed, dtype=dtype), AutoTokenizer.from_pretrained(model_path)
     model, tokenizer = load_model_and_tokenizer(model_path, dtype, device)
