@@ -3,7 +3,7 @@
 Trains 2 steps on 8 problems whose scripted difficulty is uneven across ranks: in step 1 rank 0 holds two hard
 groups and rank 1 none; in step 2 the opposite. Each rank writes {question: final hint ratio} for its groups.
 Usage: python multiprocess_ladder.py MODEL_DIR OUTPUT_DIR PER_DEVICE_BATCH [SEED [CONFIG_JSON]]
-A "lora_rank" entry trains a LoRA adapter of that rank instead of the full model. With SEED, the 16 problems get random difficulties (a property test: any assignment must complete); CONFIG_JSON
+A "levels" entry adds a difficulty column (for a curriculum). A "lora_rank" entry trains a LoRA adapter of that rank instead of the full model. With SEED, the 16 problems get random difficulties (a property test: any assignment must complete); CONFIG_JSON
 overrides GHPOConfig fields (e.g. the parallel ladder, or difficulty memory over several shuffled epochs); its
 "needs" entry, if any, replaces the problems' difficulties.
 """
@@ -16,7 +16,7 @@ import sys
 
 import torch
 
-from ghpo.testing import make_dataset, make_trainer, tiny_lora_config
+from ghpo.testing import make_dataset, make_trainer, record_batches, tiny_lora_config
 from ghpo.trainer import GHPOTrainer
 
 NEEDS = [0.75, 0.25, 0.0, 0.0, 0.0, 0.0, 5.0, 0.5]
@@ -45,16 +45,20 @@ def main(model_dir: str, output_dir: str, per_device_batch: int, seed: int | Non
     overrides = dict(overrides or {})
     needs = overrides.pop("needs", None) or needs_for(seed)  # a test's own difficulties (e.g. resampling)
     lora = tiny_lora_config(overrides.pop("lora_rank")) if "lora_rank" in overrides else None
+    levels = overrides.pop("levels", None)  # a difficulty column, for a curriculum
     config = {"max_steps": len(needs) * 4 // (per_device_batch * trainer_processes()), "beta": 0.05, **(overrides or {})}
-    trainer = make_trainer(model_dir, output_dir, make_dataset(needs), per_device_train_batch_size=per_device_batch,
+    dataset = make_dataset(needs) if levels is None else make_dataset(needs).add_column("level", levels)
+    trainer = make_trainer(model_dir, output_dir, dataset, per_device_train_batch_size=per_device_batch,
                            peft_config=lora, **config)
+    batches = record_batches(trainer)
     trainer.train()
     rank = trainer.accelerator.process_index
     trainer.close()  # a clean exit: see GHPOTrainer.close
     # What close() relies on: no DDP wrapper (whose Reducer would free the process group holding the GIL) is left.
     ddp_alive = sum(isinstance(obj, torch.nn.parallel.DistributedDataParallel) for obj in gc.get_objects())
     with open(f"{output_dir}/decisions.rank{rank}.json", "w") as file:
-        json.dump({"decisions": decisions, "logs": trainer.state.log_history, "ddp_alive": ddp_alive}, file)
+        json.dump({"decisions": decisions, "logs": trainer.state.log_history, "ddp_alive": ddp_alive,
+                   "questions": [[row["prompt"][-1]["content"] for row in batch["rows"]] for batch in batches]}, file)
 
 
 def trainer_processes() -> int:

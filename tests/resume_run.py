@@ -1,6 +1,7 @@
 """Run by tests/test_resilience.py: a 6-step GHPO run that saves every 2 steps, optionally SIGKILLed after step 3,
 optionally resumed from the last checkpoint in its output dir (as `ghpo train` does). Writes the log history.
-Usage: python resume_run.py MODEL_DIR OUTPUT_DIR {full|crash|resume}
+Usage: python resume_run.py MODEL_DIR OUTPUT_DIR {full|crash|resume} [CONFIG_JSON]
+CONFIG_JSON overrides GHPOConfig fields (e.g. a curriculum); the run also writes the questions of each step.
 """
 
 import json
@@ -11,7 +12,10 @@ import sys
 from transformers import TrainerCallback
 from transformers.trainer_utils import get_last_checkpoint
 
-from ghpo.testing import accuracy_reward, length_reward, make_dataset, make_trainer
+from ghpo.testing import accuracy_reward, length_reward, make_dataset, make_trainer, record_batches
+
+NEEDS = [0.0, 0.25, 0.75, 5.0] * 3
+LEVELS = [3, 1, 2] * 4  # a difficulty per problem, for the curriculum variant
 
 
 class KillAfterStep(TrainerCallback):
@@ -23,18 +27,22 @@ class KillAfterStep(TrainerCallback):
             os.kill(os.getpid(), signal.SIGKILL)  # a pre-empted node: no cleanup, no final save
 
 
-def main(model_dir: str, output_dir: str, mode: str) -> None:
-    trainer = make_trainer(model_dir, output_dir, make_dataset([0.0, 0.25, 0.75, 5.0] * 3),
-                           reward_funcs=[accuracy_reward, length_reward], per_device_train_batch_size=8,
-                           max_steps=6, save_strategy="steps", save_steps=2, learning_rate=5e-3, beta=0.05,
-                           shuffle_dataset=True)
+def main(model_dir: str, output_dir: str, mode: str, overrides: str = "{}") -> None:
+    dataset = make_dataset(NEEDS).add_column("level", LEVELS)
+    trainer = make_trainer(model_dir, output_dir, dataset, reward_funcs=[accuracy_reward, length_reward],
+                           per_device_train_batch_size=8, max_steps=6, save_strategy="steps", save_steps=2,
+                           learning_rate=5e-3, beta=0.05, shuffle_dataset=True, **json.loads(overrides))
+    batches = record_batches(trainer)
     if mode == "crash":
         trainer.add_callback(KillAfterStep(3))
     checkpoint = get_last_checkpoint(output_dir) if mode == "resume" else None
     trainer.train(resume_from_checkpoint=checkpoint)
     with open(os.path.join(output_dir, "log_history.json"), "w") as file:
         json.dump(trainer.state.log_history, file)
+    questions = [[row["prompt"][-1]["content"] for row in batch["rows"]] for batch in batches]
+    with open(os.path.join(output_dir, "questions.json"), "w") as file:  # the steps this process ran
+        json.dump(questions, file)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

@@ -23,7 +23,8 @@ def test_every_recipe_parses(recipe, tmp_path):
     # `--bf16 false`: the GPU recipes ask for bf16, which transformers refuses on a machine without a GPU.
     script_args, training_args, model_args = parse_args(["--config", str(recipe), "--bf16", "false",
                                                          "--output_dir", str(tmp_path)])
-    assert training_args.rl_type == ("grpo" if recipe.stem.endswith("grpo") else "ghpo")
+    assert training_args.rl_type == ("grpo" if recipe.stem.startswith("grpo") or recipe.stem.endswith("grpo")
+                                     else "ghpo")  # grpo.yaml, grpo_cl*.yaml, smollm2_cpu_grpo.yaml
     assert training_args.hint_ratios == [0.25, 0.5, 0.75]
     assert model_args.model_name_or_path and script_args.dataset_name
     assert set(script_args.reward_funcs) <= {"accuracy", "format", "boxed"}

@@ -343,7 +343,7 @@ def test_demo_quick_end_to_end(tmp_path, monkeypatch):
     def no_training(*args, **kwargs):
         raise AssertionError("a saved run was trained again")
 
-    monkeypatch.setattr(run, "train_rl", no_training)
+    monkeypatch.setattr(run, "train_arm", no_training)
     assert main(["--quick", "--output_dir", str(output), "--cache_dir", str(tmp_path / "cache"), "--check", "steps",
                  "--arms", "grpo,ghpo,dapo,ghpo-response", "--warmup_reading_examples", "40"]) == 0
     again = json.loads((output / "metrics.json").read_text())

@@ -32,20 +32,33 @@ def data_check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--solution_column", default="auto", help="worked solution column for hints (default: auto)")
     parser.add_argument("--show", type=int, default=20, help="rejected rows to print (all are in --rejected_file)")
     parser.add_argument("--rejected_file", default=None, help="write every rejected row number and reason here")
+    parser.add_argument("--curriculum_column", default="auto", help="difficulty column whose curriculum stages to "
+                        "print, as ghpo train's curriculum_column would train them ('auto': level, when the data "
+                        "has it; '' for none)")
+    parser.add_argument("--curriculum_stages", type=int, default=0, help="as ghpo train's curriculum_stages (0: one "
+                        "stage per difficulty)")
     return parser
 
 
 def data_check(argv: list[str]) -> int:
-    from .data import DataError, load_raw_dataset, prepare_dataset
+    from .curriculum import curriculum_stages, stage_summary
+    from .data import DataError, column_names, load_raw_dataset, prepare_dataset
 
     args = data_check_parser().parse_args(argv)
     try:
         raw = load_raw_dataset(args.dataset, args.config, args.split)
-        _, summary = prepare_dataset(raw, args.dataset, args.problem_column, args.answer_column, args.solution_column)
+        column = args.curriculum_column
+        if column == "auto":
+            column = "level" if "level" in column_names(raw) else ""
+        dataset, summary = prepare_dataset(raw, args.dataset, args.problem_column, args.answer_column,
+                                           args.solution_column, keep_columns=(column,) if column else ())
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(summary)
+    if column:  # rows without a difficulty are listed, as training would stop on them
+        stages = curriculum_stages(dataset[column], args.curriculum_stages, "last", column)
+        print(stage_summary(stages, dataset[column], column))
     for row_number, reason in summary.rejected[: args.show]:
         print(f"  row {row_number}: {reason}")
     if args.rejected_file:

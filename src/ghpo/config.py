@@ -137,6 +137,34 @@ class GHPOConfig(GRPOConfig):
         metadata={"help": "zero_variance_resampling: extra generation rounds per step at most (each regenerates "
                   "every slot still flat, on every process)."},
     )
+    curriculum_column: str | None = field(
+        default=None,
+        metadata={
+            "help": "Curriculum learning (the paper's GRPO-CL baseline): order the training problems by this "
+            "difficulty column, easiest first, in stages, shuffled within a stage by the seed (shuffle_dataset). "
+            "Any column of numbers or of text holding one: MATH's 'level' ('Level 3', 3 and '3' all read 3). "
+            "None: TRL's shuffled order. Works with rl_type grpo and ghpo; ghpo data check prints the stages."
+        },
+    )
+    curriculum_stages: int = field(
+        default=0,
+        metadata={"help": "curriculum_column: 0 = one stage per distinct difficulty; N = the difficulties, in "
+                  "order, grouped into N stages of about equal row counts."},
+    )
+    curriculum_missing: str = field(
+        default="error",
+        metadata={"help": "curriculum_column: rows without a readable difficulty stop the run naming them "
+                  "('error'), or form a stage of their own trained 'first' or 'last'.",
+                  "choices": ["error", "first", "last"]},
+    )
+    fixed_hint_ratio: float | None = field(
+        default=None,
+        metadata={
+            "help": "The paper's GRPO-CL-H baseline: every prompt carries a hint of this fraction of its worked "
+            "solution (e.g. 0.5), no ladder (needs rl_type grpo). Combine with curriculum_column for GRPO-CL-H. "
+            "Rows without a solution stay bare. None: off."
+        },
+    )
     accuracy_reward_name: str = field(
         default="accuracy_reward",
         metadata={
@@ -180,10 +208,30 @@ class GHPOConfig(GRPOConfig):
             raise ValueError(f"resample_max_rounds must be >= 1, got {self.resample_max_rounds}.")
         if self.start_hint_step < 0:
             raise ValueError(f"start_hint_step must be >= 0, got {self.start_hint_step}.")
+        self._check_baselines()
         for name in ("hint_max_tokens", "max_prompt_length"):
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise ValueError(f"{name} must be a positive number of tokens or None, got {value}.")
+
+    def _check_baselines(self) -> None:
+        if self.curriculum_missing not in ("error", "first", "last"):
+            raise ValueError(f"curriculum_missing must be 'error', 'first' or 'last', got {self.curriculum_missing!r}.")
+        if self.curriculum_stages < 0:
+            raise ValueError(f"curriculum_stages must be >= 0, got {self.curriculum_stages}.")
+        if self.fixed_hint_ratio is None:
+            return
+        if not 0.0 < self.fixed_hint_ratio <= 1.0:
+            raise ValueError(f"fixed_hint_ratio must be in (0, 1], got {self.fixed_hint_ratio}.")
+        if self.rl_type != "grpo":
+            raise ValueError("fixed_hint_ratio is the fixed-hint baseline (GRPO-CL-H): set rl_type: grpo; the hint "
+                             "ladder (rl_type ghpo) chooses its hints itself.")
+        conflicts = [name for name, on in (("zero_variance_resampling", self.zero_variance_resampling),
+                                           ("hint_placement='response'", self.hint_placement == "response"),
+                                           ("hint_imitation_coef", self.hint_imitation_coef > 0)) if on]
+        if conflicts:
+            raise ValueError(f"fixed_hint_ratio does not combine with {', '.join(conflicts)} (its refills, response "
+                             "hints and imitation targets are the ladder's).")
 
     @property
     def uses_hints(self) -> bool:

@@ -169,8 +169,10 @@ def _text(value, row_number: int, column: str) -> str | None:
     return value
 
 
-def prepare_row(row: dict, row_number: int, columns: tuple, system_prompt: str | None) -> tuple[dict | None, str]:
-    """One source row -> (prepared row, how the gold was found) or (None, why it was rejected)."""
+def prepare_row(row: dict, row_number: int, columns: tuple, system_prompt: str | None,
+                keep_columns: tuple[str, ...] = ()) -> tuple[dict | None, str]:
+    """One source row -> (prepared row, how the gold was found) or (None, why it was rejected). `keep_columns`
+    are copied as they are (e.g. a curriculum's difficulty column)."""
     problem_column, answer_column, solution_column = columns
     try:
         question = _text(row.get(problem_column), row_number, problem_column)
@@ -188,6 +190,9 @@ def prepare_row(row: dict, row_number: int, columns: tuple, system_prompt: str |
     prepared = {"prompt": prompt, "answer": gold, "solution": (solution or "").strip()}
     if "level" in row:
         prepared["level"] = str(row["level"])
+    for column in keep_columns:
+        if column not in prepared:
+            prepared[column] = row.get(column)
     return prepared, source
 
 
@@ -232,13 +237,18 @@ def prepare_dataset(
     answer_column: str = "auto",
     solution_column: str = "auto",
     system_prompt: str | None = PAPER_SYSTEM_PROMPT,
+    keep_columns: tuple[str, ...] = (),
 ) -> tuple[Dataset, DataSummary]:
-    """Map `raw` onto GHPO's columns. Unusable rows are dropped and listed (row number, reason) in the summary."""
+    """Map `raw` onto GHPO's columns. Unusable rows are dropped and listed (row number, reason) in the summary.
+    `keep_columns` (e.g. a curriculum's difficulty column) are kept as they are; one the source lacks is an error."""
+    missing = [column for column in keep_columns if column not in column_names(raw)]
+    if missing:
+        raise DataError(f"{source}: column(s) {missing} not found; its columns are {column_names(raw)}")
     columns = resolve_columns(column_names(raw), problem_column, answer_column, solution_column)
     summary = DataSummary(source=source, columns=columns, rows=len(raw))
     prepared_rows, seen_questions = [], set()
     for row_number, row in enumerate(raw):
-        prepared, how = prepare_row(row, row_number, columns, system_prompt)
+        prepared, how = prepare_row(row, row_number, columns, system_prompt, tuple(keep_columns))
         if prepared is None:
             summary.rejected.append((row_number, how))
             continue

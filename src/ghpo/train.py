@@ -120,7 +120,7 @@ def parse_args(argv: list[str]) -> tuple[GHPOScriptArguments, GHPOConfig, ModelC
         raise SystemExit(f"error: invalid options: {error}{advice}") from error
 
 
-def load_training_data(script_args: GHPOScriptArguments):
+def load_training_data(script_args: GHPOScriptArguments, keep_columns: tuple[str, ...] = ()):
     if script_args.dataset_name is None:
         raise SystemExit("no dataset: set dataset_name in the recipe or pass --dataset_name")
     if script_args.dataset_name == BUILTIN_DATASET:
@@ -138,6 +138,7 @@ def load_training_data(script_args: GHPOScriptArguments):
         answer_column=script_args.dataset_answer_column,
         solution_column=script_args.dataset_solution_column,
         system_prompt=script_args.system_prompt or None,
+        keep_columns=keep_columns,
     )
     if script_args.dataset_levels:
         before = len(dataset)
@@ -146,6 +147,30 @@ def load_training_data(script_args: GHPOScriptArguments):
     if script_args.max_train_samples:
         dataset = dataset.select(range(min(script_args.max_train_samples, len(dataset))))
     return dataset, summary
+
+
+def curriculum_columns(training_args: GHPOConfig) -> tuple[str, ...]:
+    """The curriculum's difficulty column, kept through data preparation ('level' always is, when present)."""
+    column = training_args.curriculum_column
+    return (column,) if column and column != "level" else ()
+
+
+def check_curriculum(dataset, training_args: GHPOConfig) -> None:
+    """Stop before the model loads when the curriculum cannot order `dataset`; else log its stages."""
+    from .curriculum import CurriculumError, curriculum_stages, stage_summary
+
+    column = training_args.curriculum_column
+    if not column:
+        return
+    if column not in dataset.column_names:
+        raise SystemExit(f"error: curriculum_column={column!r} is not a column of the dataset; its columns are "
+                         f"{dataset.column_names}")
+    try:
+        stages = curriculum_stages(dataset[column], training_args.curriculum_stages, training_args.curriculum_missing,
+                                   column)
+    except CurriculumError as error:
+        raise SystemExit(f"error: {error}") from error
+    logger.info("%s", stage_summary(stages, dataset[column], column))
 
 
 def resolve_local_model(name: str) -> str:
@@ -261,7 +286,9 @@ def main(argv: list[str] | None = None) -> None:
     check_options(script_args, training_args, model_args)
     set_seed(training_args.seed)
     try:
-        dataset, summary = load_training_data(script_args)  # before the model: a bad dataset fails in seconds
+        # before the model: a bad dataset (or curriculum column) fails in seconds
+        dataset, summary = load_training_data(script_args, curriculum_columns(training_args))
+        check_curriculum(dataset, training_args)
     except DataError as error:
         raise SystemExit(f"error: {error}") from error
     logger.info("\n%s", summary)

@@ -15,7 +15,11 @@ The only changes w.r.t. GRPOTrainer are:
 5. With vLLM on a CPU (colocated engine, or a server-mode trainer without CUDA), TRL builds `ghpo.vllm_cpu`'s
    `VLLMGeneration`, which syncs weights through vLLM's `reload_weights`: TRL's own sync cannot work there.
 
-6. Variants beyond the paper, off by default: `zero_variance_resampling` refills flat groups with fresh problems
+6. The paper's baselines, off by default: `curriculum_column` orders TRL's sampler by difficulty (GRPO-CL,
+   `ghpo.curriculum`, the one `_get_train_sampler` override); `fixed_hint_ratio` hints every prompt alike with no
+   ladder (GRPO-CL-H).
+
+7. Variants beyond the paper, off by default: `zero_variance_resampling` refills flat groups with fresh problems
    after the ladder (`ghpo.resample`); `hint_placement="response"` puts the hint's tokens at the start of the
    answer instead of after the question; `hint_imitation_coef` adds the NLL of solved hints after the bare
    question to the loss (`ghpo.imitation`, the one `compute_loss` override).
@@ -47,6 +51,7 @@ from trl.data_utils import is_conversational
 
 from .climbs import LadderClimbs
 from .config import GHPOConfig
+from .curriculum import CurriculumSampling
 from .hints import build_hinted_prompt, fit_hint, hint_prefix
 from .ladder import (
     LadderRecord,
@@ -70,7 +75,7 @@ GENERATE_OUTPUT_FIELDS = (
 )
 
 
-class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, GRPOTrainer):
+class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, CurriculumSampling, GRPOTrainer):
     """GRPO whose all-fail groups are regenerated with hints from the worked solution (GHPO, arXiv 2507.10628).
 
     Takes the same arguments as `trl.GRPOTrainer`; `args` must be a `GHPOConfig`. The train dataset needs a
@@ -96,6 +101,7 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, GRPOTrain
         self._last_ladder_record: LadderRecord | None = None
         self._original_prompts: list = []
         self._prehinted: dict[int, int] = {}
+        self._fixed_hinted: set[int] = set()  # groups sampled with fixed_hint_ratio's hint (GRPO-CL-H)
         self._speculation: list | None = None  # plan for the next first-round call (speculative mode)
         self._speculated: tuple | None = None  # (plan, Rollout) of the rows it generated
         self._memory = DifficultyMemory(self.args.difficulty_memory_size) if self.args.difficulty_memory else None
@@ -146,6 +152,7 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, GRPOTrain
         # The originals, before hint-first mode swaps remembered hints into the first generation.
         self._original_prompts = list(prompts)
         self._prehinted = self._apply_remembered_hints(prompts) if ladder_on else {}
+        self._fixed_hinted = self._apply_fixed_hint(prompts) if ladder_on else set()
         speculative = ladder_on and self.args.ladder_mode == "speculative"
         self._speculation = self._plan_speculation(prompts) if speculative else None
         output = super()._generate(prompts)
@@ -180,13 +187,14 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, GRPOTrain
         num_groups, ratios = len(rows) // group_size, self._active_ratios()
         # In place: `prompts` is the caller's list, so TRL's rewards and completion logs see the hinted prompts.
         rollout = Rollout(prompts, list(prompt_ids), list(completion_ids), completions, logprobs)
+        hinted_first = set(self._prehinted) | self._fixed_hinted  # groups whose first generation had a hint
         record = LadderRecord(num_groups=num_groups, ratios=ratios, hard_at_rung=[0] * len(ratios),
-                              solved_at_rung=[0] * len(ratios), prehinted=len(self._prehinted),
+                              solved_at_rung=[0] * len(ratios), prehinted=len(hinted_first),
                               generated_rows=len(rows), first_tokens=sum(len(ids) for ids in completion_ids))
 
         accuracy = self._accuracy(rows, prompts, completions, completion_ids)  # (N*G,)
         hard = hard_group_mask(accuracy, group_size)  # (N,)
-        unhinted_rows = [i for i in range(len(rows)) if i // group_size not in self._prehinted]
+        unhinted_rows = [i for i in range(len(rows)) if i // group_size not in hinted_first]
         record.prehint_correct = float((accuracy[unhinted_rows] > 0).sum())
         record.num_completions = len(unhinted_rows)
         pending, start = self._ladder_start(rows, completion_ids, hard, record)
@@ -202,7 +210,9 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, GRPOTrain
             self._imitation_targets(rows, rollout, final_rung, ratios)
 
         prompts[:] = rollout.prompts  # the caller's list object, now holding each row's final (hinted) prompt
-        record.final_ratio_per_group = [ratios[final_rung[g]] if g in final_rung else 0.0 for g in range(num_groups)]
+        fixed = self.args.fixed_hint_ratio
+        record.final_ratio_per_group = [ratios[final_rung[g]] if g in final_rung else fixed if g in self._fixed_hinted
+                                        else 0.0 for g in range(num_groups)]
         self._log_ladder(record)
         self._last_ladder_record = record
         return (rollout.prompt_ids, rollout.completion_ids, tool_mask, rollout.completions, rollout.logprobs,
@@ -215,7 +225,7 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, GRPOTrain
         eos_and_pad = {*self.eos_token_ids, self._tokenizer.pad_token_id}
         is_truncated = torch.tensor([bool(ids) and ids[-1] not in eos_and_pad for ids in completion_ids])  # (N*G,)
         hard_truncated = hard & truncated_group_mask(is_truncated, group_size)  # (N,)
-        unhinted = torch.tensor([g not in self._prehinted for g in range(num_groups)])
+        unhinted = torch.tensor([g not in self._prehinted and g not in self._fixed_hinted for g in range(num_groups)])
         record.hard_before = int((hard & unhinted).sum())
         record.unhintable = int((hard & ~hintable).sum())
         record.hard_truncated = int(hard_truncated.sum())
@@ -288,6 +298,22 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, GRPOTrain
             prompts[first_row : first_row + group_size] = [hinted] * group_size
             prehinted[group] = rung
         return prehinted
+
+    def _apply_fixed_hint(self, prompts: list) -> set[int]:
+        """fixed_hint_ratio (GRPO-CL-H): every group with a solution is sampled with that hint, in place.
+        Returns the groups hinted."""
+        ratio = self.args.fixed_hint_ratio
+        if ratio is None:
+            return set()
+        hinted, group_size = set(), self.num_generations
+        for group in range(len(prompts) // group_size):
+            first_row = group * group_size
+            solution = self._solution(self._ladder_rows[first_row])
+            if solution:
+                prompt, _ = self._hinted(prompts[first_row], solution, ratio)  # placement 'prompt' (config)
+                prompts[first_row : first_row + group_size] = [prompt] * group_size
+                hinted.add(group)
+        return hinted
 
     def _update_memory(self, hard: torch.Tensor, final_rung: dict[int, int], num_groups: int) -> None:
         """Remember where each problem's ladder stopped (forget problems solved without a hint), merged over all

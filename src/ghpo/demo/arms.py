@@ -14,9 +14,21 @@ ARMS = {
     "ghpo-dapo": ("ghpo", {"zero_variance_resampling": True}),  # the ladder first, then refills
     "ghpo-response": ("ghpo", {"hint_placement": "response"}),  # the hint opens the answer, no lead-in
     "ghpo-imitation": ("ghpo", {"hint_imitation_coef": 1.0}),  # + the NLL of solved hints after the bare question
+    # the paper's baselines (its Table 2): the pool ordered by level, easiest first; and with a fixed 50 % hint
+    "grpo-cl": ("grpo", {"curriculum_column": "level"}),
+    "grpo-cl-h": ("grpo", {"curriculum_column": "level", "fixed_hint_ratio": 0.5}),
+    # the solutions the hints are cut from, taught directly (TRL's SFTTrainer, `SFT_ARMS`), then GRPO or nothing
+    "sft": ("grpo", {}),
+    "sft-grpo": ("grpo", {}),
+    # GRPO trained until it has generated as many tokens as GHPO's run of the same seed (`TOKEN_MATCHED`)
+    "grpo-matched": ("grpo", {}),
 }
+SFT_ARMS = {"sft": False, "sft-grpo": True}  # arm -> whether GRPO follows the SFT
+TOKEN_MATCHED = "grpo-matched"
 LABELS = {"grpo": "GRPO", "ghpo": "GHPO (paper)", "dapo": "DAPO resampling", "ghpo-dapo": "GHPO + resampling",
-          "ghpo-response": "GHPO, hint in response", "ghpo-imitation": "GHPO + imitation (λ = 1)"}
+          "ghpo-response": "GHPO, hint in response", "ghpo-imitation": "GHPO + imitation (λ = 1)",
+          "grpo-cl": "GRPO-CL (curriculum)", "grpo-cl-h": "GRPO-CL-H (curriculum + 50 % hint)",
+          "sft": "SFT on the pool's solutions", "sft-grpo": "SFT, then GRPO", "grpo-matched": "GRPO, GHPO's tokens"}
 
 
 def parse_arms(text: str) -> list[str]:
@@ -54,6 +66,8 @@ def arms_table(runs: list[dict], arms: list[str], hard: list[int], seeds: int) -
         tokens = [run_tokens(run[arm]["log"]) for run in runs]
         gain_per_million = [(a - base) / max(t / 1e6, 1e-9) for a, t in zip(accuracy, tokens, strict=True)]
         rows.append({
+            "sft_million_tokens": sum(run[arm].get("sft_tokens", 0) for run in runs) / len(runs) / 1e6,
+            "minutes": sum(run[arm].get("seconds", 0) for run in runs) / len(runs) / 60,
             "arm": arm, "pool": mean_interval(accuracy),
             "minus_grpo": mean_interval(paired_differences([pool(r["grpo"]) for r in runs], accuracy)),
             "minus_ghpo": mean_interval(paired_differences([pool(r["ghpo"]) for r in runs], accuracy)),
@@ -61,12 +75,59 @@ def arms_table(runs: list[dict], arms: list[str], hard: list[int], seeds: int) -
         })
     unit = f"mean ± 95 % interval over {seeds} seeds" if seeds > 1 else "1 seed, no interval"
     lines = [f"| arm | RL pool, no hint (%) | − GRPO (points) | − GHPO (points) | generated tokens (M) | "
-             f"points over the base per M tokens |  ({unit}; base {100 * base:.1f} %)",
-             "|---|---|---|---|---|---|"]
+             f"points over the base per M tokens | SFT tokens (M) | minutes |  ({unit}; base {100 * base:.1f} %)",
+             "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         pool_text = f"{100 * row['pool'][0]:.1f}" + (f" ± {100 * row['pool'][1]:.1f}" if seeds > 1 else "")
         gain = row["gain_per_million"]
         gain_text = f"{100 * gain[0]:.1f}" + (f" ± {100 * gain[1]:.1f}" if seeds > 1 else "")
         lines.append(f"| {LABELS[row['arm']]} | {pool_text} | {show(row['minus_grpo'])} | {show(row['minus_ghpo'])} | "
-                     f"{row['million_tokens']:.2f} | {gain_text} |")
+                     f"{row['million_tokens']:.2f} | {gain_text} | {row['sft_million_tokens']:.2f} | "
+                     f"{row['minutes']:.1f} |")
     return "\n".join(lines), rows
+
+
+HINT_FREE = ("grpo", "dapo", "grpo-cl", "grpo-matched")  # arms whose prompts never carry a hint
+
+
+def strongest_baseline_sentence(rows: list[dict], logs: dict[str, list[list[dict]]], bare_rate: float,
+                                seeds: int) -> str:
+    """The report's verdict against the strongest hint-free arm (by pool accuracy), from the numbers.
+
+    `rows` are `arms_table`'s; `logs[arm]` each seed's per-step log; `bare_rate` the base's sampled no-hint pass
+    rate on the pool. '' when no hint-free arm other than GRPO ran.
+
+    >>> rows = [{"arm": "grpo", "pool": (0.01, 0.0), "minus_ghpo": (-0.27, 0.0)},
+    ...         {"arm": "ghpo", "pool": (0.28, 0.0), "minus_ghpo": (0.0, 0.0)},
+    ...         {"arm": "dapo", "pool": (0.33, 0.0), "minus_ghpo": (0.05, 0.0)}]
+    >>> text = strongest_baseline_sentence(rows, {"dapo": [[{"ghpo/resample_refilled_frac": 0.25}]]}, 0.005, 1)
+    >>> "GHPO − DAPO resampling -5.0 points, DAPO resampling is ahead of GHPO (1 seed: no interval)" in text
+    True
+    >>> "solves 0.5 % of the pool's problems per sample, and DAPO resampling refilled 25 % of its groups" in text
+    True
+    """
+    by_arm = {row["arm"]: row for row in rows}
+    candidates = [arm for arm in HINT_FREE if arm in by_arm and arm != "grpo"]
+    if not candidates or "ghpo" not in by_arm:
+        return ""
+    best = max(candidates, key=lambda arm: by_arm[arm]["pool"][0])
+    mean, half = by_arm[best]["minus_ghpo"]  # best - GHPO, paired by seed
+    diff = -mean
+    if seeds > 1 and diff - half > 0 or seeds == 1 and diff > 0:
+        verdict = "GHPO is ahead" + ("" if seeds > 1 else " (1 seed: no interval)")
+    elif seeds > 1 and diff + half < 0 or seeds == 1 and diff < 0:
+        verdict = f"{LABELS[best]} is ahead of GHPO" + ("" if seeds > 1 else " (1 seed: no interval)")
+    else:
+        verdict = "a tie: the interval includes 0" if seeds > 1 else "equal (1 seed)"
+    interval = f" ± {100 * half:.1f}" if seeds > 1 else ""
+    text = (f"**Against the strongest hint-free baseline.** {LABELS[best]} reached {100 * by_arm[best]['pool'][0]:.1f}"
+            f" % on the RL pool without hints, GHPO {100 * by_arm['ghpo']['pool'][0]:.1f} %: GHPO − "
+            f"{LABELS[best]} {100 * diff:+.1f}{interval} points, {verdict}. The base solves "
+            f"{100 * bare_rate:.1f} % of the pool's problems per sample")
+    refilled = [entry.get("ghpo/resample_refilled_frac", 0.0) for seed in logs.get(best, []) for entry in seed]
+    if refilled:
+        text += (f", and {LABELS[best]} refilled {100 * sum(refilled) / len(refilled):.0f} % of its groups per step "
+                 "with fresh problems whose samples differed")
+        if not verdict.startswith("GHPO is ahead"):
+            text += ": rare bare successes were signal enough for a resampler, without a hint"
+    return text + "."

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import plots
-from .arms import arms_table, parse_arms
+from . import guidance_map, plots
+from .arms import arms_table, parse_arms, strongest_baseline_sentence
 from .findings import ALIVE_WITH_HINT, findings_markdown
 from .stats import aggregate_over_seeds, mean_interval, paired_differences
 
@@ -114,7 +114,8 @@ def within_reach(rungs: dict[float, float]) -> str:
     return f"{shown}: out of reach alone, within reach from the {100 * reached[0]:.0f} % rung."
 
 
-def interpretation(rows: list[dict], base_table: dict, runs: list[dict], settings, base_extra: dict) -> str:
+def interpretation(rows: list[dict], base_table: dict, runs: list[dict], settings, base_extra: dict,
+                   arm_rows: list[dict] | None = None) -> str:
     """The report's 'what the numbers mean' paragraph, written from the numbers (nothing hard-coded)."""
     easy, hard = settings.levels("easy_levels"), settings.levels("hard_levels")
     no_hint = base_table[0.0]
@@ -140,6 +141,10 @@ def interpretation(rows: list[dict], base_table: dict, runs: list[dict], setting
         f"model scores {100 * hard_row['base']:.1f} %, GRPO {fmt_seeds(hard_row['grpo'], settings.seeds)} % and "
         f"GHPO {fmt_seeds(hard_row['ghpo'], settings.seeds)} %.",
     ]
+    if arm_rows:
+        sampled = base_extra.get("sampled", {}).get(0.0, no_hint)  # sampled when measured, else greedy
+        logs = {row["arm"]: [r[row["arm"]]["log"] for r in runs] for row in arm_rows}
+        text.append(strongest_baseline_sentence(arm_rows, logs, avg(sampled, hard) / 100, settings.seeds))
     if base_extra:  # the misconception world
         hard_diff = hard_row["ghpo_minus_grpo"]
         won = settings.seeds > 1 and hard_diff[0] - hard_diff[1] > 0 or settings.seeds == 1 and hard_diff[0] > 0
@@ -285,12 +290,13 @@ def write_all(settings, output: Path, warmup: dict, base_table: dict, runs: list
     plots.plot_curves({arm: [r[arm]["log"] for r in runs] for arm in ("grpo", "ghpo")}, output / names[2])
     if runs[0]["grpo"]["curve"]:
         names.append("no_hint_curves.png")
-        plots.plot_no_hint_curves({arm: [r[arm]["curve"] for r in runs] for arm in parse_arms(settings.arms)}, hard,
+        plots.plot_no_hint_curves({arm: [r[arm]["curve"] for r in runs] for arm in parse_arms(settings.arms)
+                                   if all(r[arm]["curve"] for r in runs)}, hard,  # SFT alone has no RL curve
                                   output / names[-1], settings.reach_accuracy)
-    text = interpretation(rows, base_table, runs, settings, base_extra)
     arms = parse_arms(settings.arms)
     base_pool = sum(base_table[0.0][lv] for lv in hard) / len(hard)
     arms_md, arm_rows = arms_table([{**r, "base_pool": base_pool} for r in runs], arms, hard, settings.seeds)
+    text = interpretation(rows, base_table, runs, settings, base_extra, arm_rows)
     table = f"{table}\n\nEvery arm on the RL pool:\n\n{arms_md}"
     (output / "report.md").write_text(report_markdown(settings, warmup, base_table, table, text, seconds, runs,
                                                       base_extra))
@@ -301,5 +307,8 @@ def write_all(settings, output: Path, warmup: dict, base_table: dict, runs: list
                        for key, value in base_extra.items()},
         "per_level": rows, "arms": arm_rows, "runs": runs, "table": table, "plots": names,
     }
+    if len(arms) > 2 and base_extra:  # the guidance map of this one pool (several pools: python -m ghpo.demo.guidance_map)
+        names.append("guidance_map.png")
+        guidance_map.plot_guidance_map([guidance_map.map_points(metrics, arms[1:])], arms[1:], output / names[-1])
     write_metrics(output / "metrics.json", metrics)
     return metrics

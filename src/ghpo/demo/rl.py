@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
+from datasets import Dataset
+from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback, set_seed
+from trl import SFTConfig, SFTTrainer
 
 from ..arithmetic import worked_solution_right
 from ..config import GHPOConfig
 from ..rewards import accuracy_reward, completion_text
 from ..trainer import GHPOTrainer
-from .arms import ARMS
+from .arms import ARMS, SFT_ARMS, TOKEN_MATCHED
 from .evaluate import hinted_steps, max_new_tokens
 from .settings import DemoSettings
 from .warmup import train_and_save
+
+MATCHED_MAX_STEPS = 4  # token-matched GRPO stops at GHPO's tokens, or at this many times --steps
 
 
 def worked_solution_reward_for(ratios: list[float], unit: str):
@@ -47,7 +51,63 @@ def reward_of(settings: DemoSettings):
     return accuracy_reward
 
 
-def rl_config(settings: DemoSettings, arm: str, seed: int, output_dir: Path) -> GHPOConfig:
+class StopAtTokens(TrainerCallback):
+    """Stops training once the run has generated `budget` completion tokens (the `ghpo/generated_tokens` it logs
+    every step): GRPO given the tokens GHPO spent."""
+
+    def __init__(self, budget: float):
+        self.budget, self.tokens = budget, 0.0
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        self.tokens += (logs or {}).get("ghpo/generated_tokens", 0.0)
+        if self.tokens >= self.budget:
+            control.should_training_stop = True
+
+
+def sft_examples(pool) -> list[dict]:
+    """The pool's problems with their worked solutions as the answer: the text every hint is cut from."""
+    return [{"prompt": row["prompt"], "completion": [{"role": "assistant", "content": row["solution"]}]}
+            for row in pool]
+
+
+def sft_on_pool(settings: DemoSettings, base_dir: Path, pool, seed: int, output_dir: Path) -> dict:
+    """TRL's SFTTrainer from the base on `sft_examples(pool)` (--sft_epochs, --sft_learning_rate, the warm-up's
+    batch); returns {"folder", "seconds", "tokens": solution tokens trained on, over all epochs}."""
+    tokenizer = AutoTokenizer.from_pretrained(base_dir)
+    examples = sft_examples(pool)
+    config = SFTConfig(
+        output_dir=str(output_dir), per_device_train_batch_size=settings.warmup_batch_size,
+        num_train_epochs=settings.sft_epochs, learning_rate=settings.sft_learning_rate, lr_scheduler_type="constant",
+        logging_steps=10, save_strategy="no", report_to="none", max_length=512, use_cpu=settings.device == "cpu",
+        bf16=settings.bf16, gradient_checkpointing=False, seed=seed, disable_tqdm=False)
+    trainer = SFTTrainer(model=AutoModelForCausalLM.from_pretrained(base_dir), args=config,
+                         train_dataset=Dataset.from_list(examples), processing_class=tokenizer)
+    seconds = train_and_save(trainer, tokenizer, output_dir)
+    tokens = sum(len(tokenizer(ex["completion"][0]["content"], add_special_tokens=False)["input_ids"])
+                 for ex in examples) * settings.sft_epochs
+    return {"folder": output_dir, "seconds": seconds, "tokens": tokens}
+
+
+def train_arm(settings: DemoSettings, base_dir: Path, pool, arm: str, seed: int, output_dir: Path,
+              callbacks: list | None = None, ghpo_tokens: float | None = None) -> dict:
+    """One arm as `train_rl` returns it, plus "sft_tokens": the SFT arms first fine-tune on the pool's solutions
+    (then GRPO, or nothing); the token-matched arm trains GRPO until it has generated `ghpo_tokens`."""
+    sft = {"seconds": 0.0, "tokens": 0}
+    if arm in SFT_ARMS:
+        sft = sft_on_pool(settings, base_dir, pool, seed, output_dir / "sft" if SFT_ARMS[arm] else output_dir)
+        if not SFT_ARMS[arm]:  # SFT alone: no RL, no generated tokens
+            return {"log": [], "seconds": sft["seconds"], "model_dir": str(output_dir), "sft_tokens": sft["tokens"],
+                    "model": AutoModelForCausalLM.from_pretrained(output_dir),
+                    "tokenizer": AutoTokenizer.from_pretrained(output_dir)}
+        base_dir = sft["folder"]
+    stop = [StopAtTokens(ghpo_tokens)] if arm == TOKEN_MATCHED and ghpo_tokens else []
+    run = train_rl(settings, base_dir, pool, arm, seed, output_dir, [*(callbacks or []), *stop],
+                   max_steps=settings.steps * MATCHED_MAX_STEPS if stop else None)
+    return {**run, "seconds": run["seconds"] + sft["seconds"], "sft_tokens": sft["tokens"]}
+
+
+def rl_config(settings: DemoSettings, arm: str, seed: int, output_dir: Path,
+              max_steps: int | None = None) -> GHPOConfig:
     """The GHPOConfig of one run; identical for every arm except its `ARMS` entry (and, for the arms with hints,
     `--ghpo_options`)."""
     group = settings.num_generations
@@ -67,7 +127,7 @@ def rl_config(settings: DemoSettings, arm: str, seed: int, output_dir: Path) -> 
         top_p=1.0,
         top_k=0,
         beta=settings.beta,
-        max_steps=settings.steps,
+        max_steps=max_steps or settings.steps,
         learning_rate=settings.learning_rate,
         lr_scheduler_type="constant",
         warmup_steps=0,
@@ -86,7 +146,7 @@ def rl_config(settings: DemoSettings, arm: str, seed: int, output_dir: Path) -> 
 
 
 def train_rl(settings: DemoSettings, base_dir: Path, dataset, arm: str, seed: int, output_dir: Path,
-             callbacks: list | None = None) -> dict:
+             callbacks: list | None = None, max_steps: int | None = None) -> dict:
     """Train one run; returns {"log": per-step log dicts, "seconds": wall time, "model_dir": str}."""
     set_seed(seed)
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
@@ -95,7 +155,7 @@ def train_rl(settings: DemoSettings, base_dir: Path, dataset, arm: str, seed: in
         model=model,
         processing_class=tokenizer,
         reward_funcs=[reward_of(settings)],
-        args=rl_config(settings, arm, seed, output_dir),
+        args=rl_config(settings, arm, seed, output_dir, max_steps),
         train_dataset=dataset,
         callbacks=callbacks,
     )

@@ -13,13 +13,13 @@ import torch
 from transformers import set_seed
 
 from . import report
-from .arms import parse_arms
+from .arms import parse_arms, run_tokens
 from .curves import NoHintCurve, measure_no_hint
 from .findings import CARRY_TOLERANCE, MIN_OTHER_STEPS
 from .evaluate import (accuracy_of, complete_share, hint_table, hinted_steps, level_accuracy, level_completions,
                        step_accuracy, student_table)
-from .rl import train_rl
-from .saved import load_run, run_key, run_path, save_run
+from .rl import train_arm
+from .saved import arm_key, load_run, run_key, run_path, save_run
 from .settings import DemoSettings
 from .shipped import install_shipped_base
 from .warmup import DONE_FILE, cached_base, extend_warm_up, load_base, mark_checked, read_hints, warm_up
@@ -226,19 +226,20 @@ def run_seed(settings: DemoSettings, folder: Path, pool, evaluation: list[dict],
     it ends; one saved earlier under the same `key` (`saved.run_key`) is reused, not trained again."""
     results, output = {}, Path(settings.output_dir)
     for arm in parse_arms(settings.arms):
-        saved = load_run(output, arm, seed, key)
+        saved = load_run(output, arm, seed, arm_key(key, settings, arm))
         if saved is not None:
             print(f"  seed {seed} {arm.upper()}: finished by an earlier run of these settings - reusing "
                   f"{run_path(output, arm, seed)}", flush=True)
             results[arm] = saved
             continue
-        results[arm] = run_arm(settings, folder, pool, evaluation, curve_rows, seed, arm)
-        save_run(output, arm, seed, key, results[arm])
+        ghpo_tokens = run_tokens(results["ghpo"]["log"]) if "ghpo" in results else None  # for grpo-matched
+        results[arm] = run_arm(settings, folder, pool, evaluation, curve_rows, seed, arm, ghpo_tokens)
+        save_run(output, arm, seed, arm_key(key, settings, arm), results[arm])
     return results
 
 
 def run_arm(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], curve_rows: list[dict], seed: int,
-            arm: str) -> dict:
+            arm: str, ghpo_tokens: float | None = None) -> dict:
     """Train one arm of one seed and measure it: per level without hints, the pool with the first rung's hint, and
     (misconception world) the pool's sampled flaky steps."""
     hard_rows = [row for row in evaluation if row["level"] in settings.levels("hard_levels")]
@@ -247,7 +248,7 @@ def run_arm(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], 
     print(f"  seed {seed}: training {arm.upper()} for {settings.steps} steps", flush=True)
     curve = NoHintCurve(curve_rows, settings.curve_every, unit, lead_in, seed, check, settings.borrows) \
         if curve_rows else None
-    run = train_rl(settings, folder, pool, arm, seed, out, callbacks=[curve] if curve else None)
+    run = train_arm(settings, folder, pool, arm, seed, out, [curve] if curve else None, ghpo_tokens)
     model, tokenizer = run["model"], run["tokenizer"]
     accuracy = level_accuracy(model, tokenizer, evaluation, 0.0, unit, lead_in, desc=f"{arm} eval", check=check)
     # Diagnostic: did the run learn *with* the ladder's first hint, and did that carry over to no hint?
@@ -261,6 +262,7 @@ def run_arm(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], 
           + ", ".join(f"L{lv} {report.fmt(acc)}" for lv, acc in hinted.items())
           + (f"; sampled flaky steps {report.fmt(after['flaky'])} % right" if after else ""), flush=True)
     return {"accuracy": accuracy, "accuracy_first_rung": hinted, "log": run["log"], "seconds": run["seconds"],
+            "sft_tokens": run["sft_tokens"],
             "model_dir": run["model_dir"], "curve": curve.points if curve else [], "pool_sampled": after}
 
 

@@ -17,15 +17,26 @@ from pathlib import Path
 # the warm-up check do with them, and where the base came from (its weights are hashed).
 NOT_IN_KEY = {"output_dir", "cache_dir", "seeds", "arms", "threads", "base_only", "quick", "check_warmup",
               "reach_accuracy", "warmup_extensions", "warmup_extension_examples", "shipped_base"}
+# Knobs that shape only some arms: in those arms' keys alone (so adding them kept every other saved run valid).
+ARM_KNOBS = {"sft": ("sft_epochs", "sft_learning_rate"), "sft-grpo": ("sft_epochs", "sft_learning_rate")}
 
 
 def run_key(settings, base_dir: Path) -> str:
     """Hash of the knobs that shape a run and of the base model's weights (an extended or rebuilt base differs)."""
-    knobs = {name: value for name, value in settings.to_dict().items() if name not in NOT_IN_KEY}
+    arm_knobs = {name for names in ARM_KNOBS.values() for name in names}
+    knobs = {name: value for name, value in settings.to_dict().items() if name not in NOT_IN_KEY | arm_knobs}
     digest = hashlib.sha256(json.dumps(knobs, sort_keys=True).encode())
     for weights in sorted(Path(base_dir).glob("*.safetensors")):
         digest.update(weights.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def arm_key(key: str, settings, arm: str) -> str:
+    """`key` for an arm whose own knobs (`ARM_KNOBS`) are hashed in too; `key` itself for every other arm."""
+    if arm not in ARM_KNOBS:
+        return key
+    knobs = {name: getattr(settings, name) for name in ARM_KNOBS[arm]}
+    return hashlib.sha256(json.dumps([key, knobs], sort_keys=True).encode()).hexdigest()[:16]
 
 
 def run_path(output: Path, arm: str, seed: int) -> Path:

@@ -148,11 +148,19 @@ class DemoSettings:
     hint_lead_in: str = _knob(PAPER_HINT_LEAD_IN, "Text between question and hint (default: the paper's sentence).")
     ghpo_options: str = _knob("", "Extra GHPOConfig options for the GHPO run, comma-separated key=value (e.g. "
                               "'difficulty_memory=true,hint_first_generation=true' or 'ladder_mode=parallel').")
-    arms: str = _knob("grpo,ghpo", "Runs per seed, comma-separated: grpo and ghpo (always run), and variants on the "
-                      "same trainer: dapo (GRPO + zero-variance resampling), ghpo-dapo (the ladder, then "
+    arms: str = _knob("grpo,ghpo,dapo", "Runs per seed, comma-separated: grpo and ghpo (always run), and variants on "
+                      "the same trainer: dapo (GRPO + zero-variance resampling, no hints; in the default: the "
+                      "strongest hint-free baseline on the default pool, docs/baselines.md), ghpo-dapo (the ladder, then "
                       "resampling), ghpo-response (the hint opens the answer), ghpo-imitation (+ the NLL of "
-                      "solved hints after the bare question, λ = 1). The report adds a table of every arm (pool "
-                      "accuracy, paired differences with GRPO and GHPO, generated tokens).")
+                      "solved hints after the bare question, λ = 1); the paper's baselines grpo-cl (the pool by "
+                      "level, easiest first) and grpo-cl-h (the same, every prompt with a 50 % hint); sft (TRL's "
+                      "SFTTrainer on the pool's worked solutions, no RL), sft-grpo (that SFT, then GRPO) and "
+                      "grpo-matched (GRPO until it has generated GHPO's tokens of the same seed, at most 4 x "
+                      "--steps). The report adds a table of every arm (pool accuracy, paired differences with GRPO "
+                      "and GHPO, generated and SFT tokens, minutes).")
+    sft_epochs: int = _knob(2, "The sft and sft-grpo arms: epochs of SFT on the RL pool's worked solutions (the "
+                            "text hints are cut from), TRL's SFTTrainer from the same base, the warm-up's batch.")
+    sft_learning_rate: float = _knob(1e-4, "The sft and sft-grpo arms: constant SFT learning rate (default: RL's).")
     seeds: int = _knob(1, "Repeat every arm with seeds 0..N-1 and report mean and 95 % interval per level.")
     # --- hardware ---
     device: str = _knob("cpu", "cpu or cuda.", choices=["cpu", "cuda"])
@@ -230,14 +238,16 @@ CARRY = dict(check="answer", warmup_examples=50000, warmup_extensions=4, warmup_
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ghpo demo",
-        description="GRPO vs GHPO on a toy task, on CPU, with nothing to download: build a chained-arithmetic task "
-        "and a tiny model, warm it up (cached), train GRPO and GHPO on the hard levels from the same base, follow "
+        description="GRPO vs GHPO (and DAPO resampling) on a toy task, on CPU, with nothing to download: build a "
+        "chained-arithmetic task and a tiny model, warm it up (cached), train GRPO, GHPO and DAPO on the hard "
+        "levels from the same base, follow "
         "their no-hint accuracy on a held-out set during RL, evaluate per level and write report.md, plots and "
         "metrics.json. At the default settings the run starts from the base model that ships with ghpo (what "
         "this warm-up built; ~1 min of base tables before RL). Other warm-up settings, or --no-shipped_base, "
         "train and cache their base first: ~50 min on 2 CPU cores at the default (100 000 warm-up examples, then "
         "20 000 more at a time until the convergence check passes - 7 times on an Intel Xeon - and 30 000 "
-        "hint-reading examples). Each seed then takes ~9 min. Each finished (arm, seed) run is saved in "
+        "hint-reading examples). Each seed then takes ~9 min for GRPO + GHPO on 2 cores, and the default's third "
+        "arm, DAPO, about as long as GHPO (1 thread, measured: GRPO 5.3, GHPO 12.1, DAPO 9.0 min). Each finished (arm, seed) run is saved in "
         "<output_dir>/runs and reused when the same command runs again, so a stopped run loses only the run in "
         "progress. --flaky_steps carry and --world ceiling run the earlier worlds (docs/demo-earlier-worlds.md).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
