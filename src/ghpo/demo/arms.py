@@ -80,7 +80,8 @@ def arms_table(runs: list[dict], arms: list[str], hard: list[int], seeds: int) -
     for row in rows:
         pool_text = f"{100 * row['pool'][0]:.1f}" + (f" ± {100 * row['pool'][1]:.1f}" if seeds > 1 else "")
         gain = row["gain_per_million"]
-        gain_text = f"{100 * gain[0]:.1f}" + (f" ± {100 * gain[1]:.1f}" if seeds > 1 else "")
+        gain_text = "—" if row["million_tokens"] == 0 else (  # SFT alone generates nothing
+            f"{100 * gain[0]:.1f}" + (f" ± {100 * gain[1]:.1f}" if seeds > 1 else ""))
         lines.append(f"| {LABELS[row['arm']]} | {pool_text} | {show(row['minus_grpo'])} | {show(row['minus_ghpo'])} | "
                      f"{row['million_tokens']:.2f} | {gain_text} | {row['sft_million_tokens']:.2f} | "
                      f"{row['minutes']:.1f} |")
