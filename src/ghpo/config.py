@@ -14,6 +14,7 @@ HINT_UNITS = ("char", "word", "line")
 RL_TYPES = ("ghpo", "grpo")
 LADDER_MODES = ("sequential", "parallel", "speculative")
 HINT_PLACEMENTS = ("prompt", "response")
+CURRICULUM_MISSING = ("error", "first", "last")
 
 
 @dataclass
@@ -155,7 +156,7 @@ class GHPOConfig(GRPOConfig):
         default="error",
         metadata={"help": "curriculum_column: rows without a readable difficulty stop the run naming them "
                   "('error'), or form a stage of their own trained 'first' or 'last'.",
-                  "choices": ["error", "first", "last"]},
+                  "choices": list(CURRICULUM_MISSING)},
     )
     fixed_hint_ratio: float | None = field(
         default=None,
@@ -215,8 +216,8 @@ class GHPOConfig(GRPOConfig):
                 raise ValueError(f"{name} must be a positive number of tokens or None, got {value}.")
 
     def _check_baselines(self) -> None:
-        if self.curriculum_missing not in ("error", "first", "last"):
-            raise ValueError(f"curriculum_missing must be 'error', 'first' or 'last', got {self.curriculum_missing!r}.")
+        if self.curriculum_missing not in CURRICULUM_MISSING:
+            raise ValueError(f"curriculum_missing must be one of {CURRICULUM_MISSING}, got {self.curriculum_missing!r}.")
         if self.curriculum_stages < 0:
             raise ValueError(f"curriculum_stages must be >= 0, got {self.curriculum_stages}.")
         if self.fixed_hint_ratio is None:

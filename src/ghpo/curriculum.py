@@ -11,15 +11,14 @@ epoch): a run resumed from a checkpoint continues the curriculum where it stoppe
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
 import torch
 from torch.utils.data import Sampler
 from trl.trainer.utils import RepeatSampler
 
-MISSING_PLACEMENTS = ("error", "first", "last")
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+from .config import CURRICULUM_MISSING
+from .data import level_number
 
 
 class CurriculumError(ValueError):
@@ -27,7 +26,8 @@ class CurriculumError(ValueError):
 
 
 def difficulty_value(value) -> float | None:
-    """A difficulty as a number: 3, 3.5, "3", "Level 3" (MATH) -> the number; None, NaN, "", "Level ?" -> None.
+    """A difficulty as a number: any number (3, 2.5), or MATH's spellings of a level ("Level 3", "3", read by
+    `data.level_number`); None, NaN, "", "Level ?" -> None.
 
     >>> difficulty_value("Level 3"), difficulty_value(3), difficulty_value("3"), difficulty_value(2.5)
     (3.0, 3.0, 3.0, 2.5)
@@ -36,10 +36,10 @@ def difficulty_value(value) -> float | None:
     """
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, (int, float)):
-        return None if math.isnan(value) else float(value)
-    match = _NUMBER.search(value) if isinstance(value, str) else None
-    return float(match.group()) if match else None
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    number = level_number(value)
+    return None if number is None else float(number)
 
 
 def curriculum_stages(values: Sequence, num_stages: int = 0, missing: str = "error",
@@ -58,8 +58,8 @@ def curriculum_stages(values: Sequence, num_stages: int = 0, missing: str = "err
     >>> curriculum_stages([2, None, 1], missing="last")
     [[2], [0], [1]]
     """
-    if missing not in MISSING_PLACEMENTS:
-        raise ValueError(f"curriculum_missing must be one of {MISSING_PLACEMENTS}, got {missing!r}")
+    if missing not in CURRICULUM_MISSING:
+        raise ValueError(f"curriculum_missing must be one of {CURRICULUM_MISSING}, got {missing!r}")
     numbers = [difficulty_value(value) for value in values]
     unknown = [index for index, number in enumerate(numbers) if number is None]
     if unknown and missing == "error":

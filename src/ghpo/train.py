@@ -149,22 +149,14 @@ def load_training_data(script_args: GHPOScriptArguments, keep_columns: tuple[str
     return dataset, summary
 
 
-def curriculum_columns(training_args: GHPOConfig) -> tuple[str, ...]:
-    """The curriculum's difficulty column, kept through data preparation ('level' always is, when present)."""
-    column = training_args.curriculum_column
-    return (column,) if column and column != "level" else ()
-
-
 def check_curriculum(dataset, training_args: GHPOConfig) -> None:
-    """Stop before the model loads when the curriculum cannot order `dataset`; else log its stages."""
+    """Stop before the model loads when the curriculum cannot order `dataset` (the column itself was kept, or
+    refused, by data preparation); else log its stages."""
     from .curriculum import CurriculumError, curriculum_stages, stage_summary
 
     column = training_args.curriculum_column
     if not column:
         return
-    if column not in dataset.column_names:
-        raise SystemExit(f"error: curriculum_column={column!r} is not a column of the dataset; its columns are "
-                         f"{dataset.column_names}")
     try:
         stages = curriculum_stages(dataset[column], training_args.curriculum_stages, training_args.curriculum_missing,
                                    column)
@@ -234,13 +226,6 @@ def model_load_kwargs(model_args: ModelConfig, training_args: GHPOConfig) -> dic
     return kwargs
 
 
-def peft_config(model_args: ModelConfig):
-    """TRL's `LoraConfig` from the `lora_*` options when use_peft is true, else None (full fine-tuning)."""
-    from trl import get_peft_config
-
-    return get_peft_config(model_args)
-
-
 def load_model_and_tokenizer(model_args: ModelConfig, training_args: GHPOConfig):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -278,6 +263,9 @@ def main(argv: list[str] | None = None) -> None:
     from transformers import set_seed
     from transformers.trainer_utils import get_last_checkpoint
 
+    import torch
+    from trl import get_peft_config
+
     from .rewards import get_reward_funcs
     from .trainer import GHPOTrainer
 
@@ -287,7 +275,8 @@ def main(argv: list[str] | None = None) -> None:
     set_seed(training_args.seed)
     try:
         # before the model: a bad dataset (or curriculum column) fails in seconds
-        dataset, summary = load_training_data(script_args, curriculum_columns(training_args))
+        column = training_args.curriculum_column  # kept through data preparation; a missing one is named
+        dataset, summary = load_training_data(script_args, (column,) if column else ())
         check_curriculum(dataset, training_args)
     except DataError as error:
         raise SystemExit(f"error: {error}") from error
@@ -304,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
         reward_funcs=get_reward_funcs(script_args.reward_funcs),
         args=training_args,
         train_dataset=dataset,
-        peft_config=peft_config(model_args),  # LoRA: TRL wraps the model; the ladder generates with the adapter
+        peft_config=get_peft_config(model_args),  # LoRA (use_peft): TRL wraps the model; the ladder uses it
     )
     if script_args.eval_benchmarks and script_args.eval_benchmarks_steps:
         from .eval.callback import add_benchmark_eval
@@ -320,8 +309,6 @@ def main(argv: list[str] | None = None) -> None:
             logger.info("resuming from %s", checkpoint)
     trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model(training_args.output_dir)  # with use_peft: the adapter (ghpo eval --model merges it)
-    import torch
-
     if torch.cuda.is_available() and trainer.accelerator.device.type == "cuda":
         logger.info("peak GPU memory of this process: %.1f GiB", torch.cuda.max_memory_allocated() / 2**30)
     if trainer.accelerator.is_main_process:

@@ -197,7 +197,7 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, Curriculu
         unhinted_rows = [i for i in range(len(rows)) if i // group_size not in hinted_first]
         record.prehint_correct = float((accuracy[unhinted_rows] > 0).sum())
         record.num_completions = len(unhinted_rows)
-        pending, start = self._ladder_start(rows, completion_ids, hard, record)
+        pending, start = self._ladder_start(rows, completion_ids, hard, hinted_first, record)
         final_rung = dict(self._prehinted)  # group -> index of the rung whose completions it keeps
         climb = {"sequential": self._climb_sequential, "parallel": self._climb_parallel,
                  "speculative": self._climb_speculative}[self.args.ladder_mode]
@@ -218,14 +218,15 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, Curriculu
         return (rollout.prompt_ids, rollout.completion_ids, tool_mask, rollout.completions, rollout.logprobs,
                 extra_fields, images, tool_images)
 
-    def _ladder_start(self, rows, completion_ids, hard, record) -> tuple[torch.Tensor, list[int]]:
+    def _ladder_start(self, rows, completion_ids, hard, hinted_first: set[int],
+                      record) -> tuple[torch.Tensor, list[int]]:
         """(N,) groups that climb the ladder, and the rung each starts at (memory, or one above its first hint)."""
         group_size, num_groups = self.num_generations, len(rows) // self.num_generations
         hintable = torch.tensor([bool(self._solution(rows[g * group_size])) for g in range(num_groups)])
         eos_and_pad = {*self.eos_token_ids, self._tokenizer.pad_token_id}
         is_truncated = torch.tensor([bool(ids) and ids[-1] not in eos_and_pad for ids in completion_ids])  # (N*G,)
         hard_truncated = hard & truncated_group_mask(is_truncated, group_size)  # (N,)
-        unhinted = torch.tensor([g not in self._prehinted and g not in self._fixed_hinted for g in range(num_groups)])
+        unhinted = torch.tensor([g not in hinted_first for g in range(num_groups)])
         record.hard_before = int((hard & unhinted).sum())
         record.unhintable = int((hard & ~hintable).sum())
         record.hard_truncated = int(hard_truncated.sum())
@@ -294,8 +295,7 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, Curriculu
             if self._memory.visit(key) % self.args.hint_retest_every == 0:
                 continue  # a no-hint visit: lets hints fade once the model no longer needs them
             rung = self._memory.start_rung(key)
-            hinted, _ = self._hinted(prompts[first_row], solution, ratios[rung])  # placement 'prompt' (config)
-            prompts[first_row : first_row + group_size] = [hinted] * group_size
+            self._hint_group_in_place(prompts, group, solution, ratios[rung])
             prehinted[group] = rung
         return prehinted
 
@@ -307,13 +307,18 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, Curriculu
             return set()
         hinted, group_size = set(), self.num_generations
         for group in range(len(prompts) // group_size):
-            first_row = group * group_size
-            solution = self._solution(self._ladder_rows[first_row])
+            solution = self._solution(self._ladder_rows[group * group_size])
             if solution:
-                prompt, _ = self._hinted(prompts[first_row], solution, ratio)  # placement 'prompt' (config)
-                prompts[first_row : first_row + group_size] = [prompt] * group_size
+                self._hint_group_in_place(prompts, group, solution, ratio)
                 hinted.add(group)
         return hinted
+
+    def _hint_group_in_place(self, prompts: list, group: int, solution: str, ratio: float) -> None:
+        """Replace `group`'s G prompts by the question with a `ratio` hint (placement 'prompt': the config refuses
+        'response' for hints given in the first generation, whose prompts TRL tokenizes)."""
+        first_row, group_size = group * self.num_generations, self.num_generations
+        hinted, _ = self._hinted(prompts[first_row], solution, ratio)
+        prompts[first_row : first_row + group_size] = [hinted] * group_size
 
     def _update_memory(self, hard: torch.Tensor, final_rung: dict[int, int], num_groups: int) -> None:
         """Remember where each problem's ladder stopped (forget problems solved without a hint), merged over all

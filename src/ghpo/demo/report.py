@@ -298,8 +298,6 @@ def write_all(settings, output: Path, warmup: dict, base_table: dict, runs: list
     arms_md, arm_rows = arms_table([{**r, "base_pool": base_pool} for r in runs], arms, hard, settings.seeds)
     text = interpretation(rows, base_table, runs, settings, base_extra, arm_rows)
     table = f"{table}\n\nEvery arm on the RL pool:\n\n{arms_md}"
-    (output / "report.md").write_text(report_markdown(settings, warmup, base_table, table, text, seconds, runs,
-                                                      base_extra))
     metrics = {
         "settings": settings.to_dict(), "seconds": round(seconds, 1), "warmup": warmup,
         "base_hint_table": {str(ratio): acc for ratio, acc in base_table.items()},
@@ -307,8 +305,11 @@ def write_all(settings, output: Path, warmup: dict, base_table: dict, runs: list
                        for key, value in base_extra.items()},
         "per_level": rows, "arms": arm_rows, "runs": runs, "table": table, "plots": names,
     }
-    if len(arms) > 2 and base_extra:  # the guidance map of this one pool (several pools: python -m ghpo.demo.guidance_map)
+    markdown = report_markdown(settings, warmup, base_table, table, text, seconds, runs, base_extra)
+    if len(arms) > 2 and base_extra:  # this pool's point of the guidance map (several pools: ghpo.demo.guidance_map)
         names.append("guidance_map.png")
         guidance_map.plot_guidance_map([guidance_map.map_points(metrics, arms[1:])], arms[1:], output / names[-1])
+        markdown += "\n\n## When are hints worth it? (this pool's point)\n\n![guidance map](guidance_map.png)\n"
+    (output / "report.md").write_text(markdown)
     write_metrics(output / "metrics.json", metrics)
     return metrics

@@ -7,11 +7,12 @@ entry. The model is saved as an ordinary HF folder; the per-step log is returned
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from datasets import Dataset
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback, set_seed
-from trl import SFTConfig, SFTTrainer
+from trl import SFTTrainer
 
 from ..arithmetic import worked_solution_right
 from ..config import GHPOConfig
@@ -20,7 +21,7 @@ from ..trainer import GHPOTrainer
 from .arms import ARMS, SFT_ARMS, TOKEN_MATCHED
 from .evaluate import hinted_steps, max_new_tokens
 from .settings import DemoSettings
-from .warmup import train_and_save
+from .warmup import sft_config, train_and_save
 
 MATCHED_MAX_STEPS = 4  # token-matched GRPO stops at GHPO's tokens, or at this many times --steps
 
@@ -71,21 +72,21 @@ def sft_examples(pool) -> list[dict]:
 
 
 def sft_on_pool(settings: DemoSettings, base_dir: Path, pool, seed: int, output_dir: Path) -> dict:
-    """TRL's SFTTrainer from the base on `sft_examples(pool)` (--sft_epochs, --sft_learning_rate, the warm-up's
-    batch); returns {"folder", "seconds", "tokens": solution tokens trained on, over all epochs}."""
+    """TRL's SFTTrainer from the base on `sft_examples(pool)`: the warm-up's SFT settings (`warmup.sft_config`) with
+    --sft_epochs and a constant --sft_learning_rate, shuffled by `seed`. Returns {"model", "tokenizer", "folder",
+    "seconds", "tokens": solution tokens trained on, over all epochs}."""
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
     examples = sft_examples(pool)
-    config = SFTConfig(
-        output_dir=str(output_dir), per_device_train_batch_size=settings.warmup_batch_size,
-        num_train_epochs=settings.sft_epochs, learning_rate=settings.sft_learning_rate, lr_scheduler_type="constant",
-        logging_steps=10, save_strategy="no", report_to="none", max_length=512, use_cpu=settings.device == "cpu",
-        bf16=settings.bf16, gradient_checkpointing=False, seed=seed, disable_tqdm=False)
+    config = dataclasses.replace(sft_config(settings, output_dir), num_train_epochs=settings.sft_epochs,
+                                 learning_rate=settings.sft_learning_rate, lr_scheduler_type="constant", seed=seed,
+                                 train_sampling_strategy="random", logging_steps=10)
     trainer = SFTTrainer(model=AutoModelForCausalLM.from_pretrained(base_dir), args=config,
                          train_dataset=Dataset.from_list(examples), processing_class=tokenizer)
     seconds = train_and_save(trainer, tokenizer, output_dir)
     tokens = sum(len(tokenizer(ex["completion"][0]["content"], add_special_tokens=False)["input_ids"])
                  for ex in examples) * settings.sft_epochs
-    return {"folder": output_dir, "seconds": seconds, "tokens": tokens}
+    return {"model": trainer.model, "tokenizer": tokenizer, "folder": output_dir, "seconds": seconds,
+            "tokens": tokens}
 
 
 def train_arm(settings: DemoSettings, base_dir: Path, pool, arm: str, seed: int, output_dir: Path,
@@ -97,8 +98,7 @@ def train_arm(settings: DemoSettings, base_dir: Path, pool, arm: str, seed: int,
         sft = sft_on_pool(settings, base_dir, pool, seed, output_dir / "sft" if SFT_ARMS[arm] else output_dir)
         if not SFT_ARMS[arm]:  # SFT alone: no RL, no generated tokens
             return {"log": [], "seconds": sft["seconds"], "model_dir": str(output_dir), "sft_tokens": sft["tokens"],
-                    "model": AutoModelForCausalLM.from_pretrained(output_dir),
-                    "tokenizer": AutoTokenizer.from_pretrained(output_dir)}
+                    "model": sft["model"], "tokenizer": sft["tokenizer"]}
         base_dir = sft["folder"]
     stop = [StopAtTokens(ghpo_tokens)] if arm == TOKEN_MATCHED and ghpo_tokens else []
     run = train_rl(settings, base_dir, pool, arm, seed, output_dir, [*(callbacks or []), *stop],
