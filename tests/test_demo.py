@@ -470,3 +470,35 @@ def test_a_report_is_written_after_each_finished_seed(monkeypatch):
     settings = parse_settings(["--seeds", "3", "--curve_every", "0"])
     runs = run.train_all(settings, Path("."), pool=None, evaluation=[], after_seed=lambda r: seen.append(len(r)))
     assert runs == [{"seed": 0}, {"seed": 1}, {"seed": 2}] and seen == [1, 2]  # the last one is the final report
+
+
+def test_first_seed_splits_a_seeds_run_and_keeps_the_saved_runs_key(monkeypatch, tmp_path):
+    from ghpo.demo import run
+    from ghpo.demo.saved import run_key
+
+    monkeypatch.setattr(run, "run_seed", lambda settings, folder, pool, evaluation, curve_rows, seed, key: {"seed": seed})
+    seen = []
+    settings = parse_settings(["--seeds", "2", "--first_seed", "2", "--curve_every", "0"])
+    runs = run.train_all(settings, Path("."), pool=None, evaluation=[], after_seed=lambda r: seen.append(len(r)))
+    assert runs == [{"seed": 2}, {"seed": 3}] and seen == [1]
+    (tmp_path / "model.safetensors").write_bytes(b"weights")  # a split run's files are reused by the whole run
+    assert run_key(settings, tmp_path) == run_key(parse_settings(["--seeds", "4", "--curve_every", "0"]), tmp_path)
+    with pytest.raises(SystemExit, match="first_seed"):
+        parse_settings(["--first_seed", "-1"])
+
+
+def test_the_report_reads_a_pool_with_level_1_whose_short_hints_are_empty():
+    # a mixed pool (--hard_levels 1-2): level 1's 25 % line hint is empty, so its hinted rows lack level 1; the
+    # report averaged the rungs over every pool level and stopped with KeyError: 1 after the first seed
+    settings = parse_settings(["--hard_levels", "1-2", "--world", "ceiling", "--eval_levels", "1-6"])
+    levels = range(1, 7)
+    base_table = {0.0: {lv: 0.1 for lv in levels}, 0.25: {lv: 0.2 for lv in levels if lv > 1},
+                  0.5: {lv: 0.4 for lv in levels}, 0.75: {lv: 0.8 for lv in levels if lv > 1}}
+    log = [{"ghpo/hard_frac": 0.5, "reward": 0.5, "ghpo/prehint_accuracy": 0.2, "ghpo/hinted_frac": 0.5,
+            "ghpo/mean_hint_ratio": 0.25, "ghpo/unsolved_after_ladder_frac": 0.0}]
+    runs = [{"grpo": {"log": log, "accuracy": {lv: 0.2 for lv in levels}, "accuracy_first_rung": {2: 0.2}},
+             "ghpo": {"log": log, "accuracy": {lv: 0.3 for lv in levels}, "accuracy_first_rung": {2: 0.4}}}]
+    rows = report.level_summary(base_table[0.0], [r["grpo"]["accuracy"] for r in runs],
+                                [r["ghpo"]["accuracy"] for r in runs], hard=[1, 2])
+    text = report.interpretation(rows, base_table, runs, settings, base_extra={})
+    assert "with 25 % / 50 % / 75 % of the solution as a hint it solves 20 / 40 / 80 %" in text  # level 2 alone at 25, 75

@@ -132,3 +132,32 @@ def strongest_baseline_sentence(rows: list[dict], logs: dict[str, list[list[dict
         if not verdict.startswith("GHPO is ahead"):
             text += ": rare bare successes were signal enough for a resampler, without a hint"
     return text + "."
+
+
+def strongest_arm_sentence(rows: list[dict], seeds: int) -> str:
+    """The report's note on the best arm of all when it is not GHPO (SFT on the solutions, a curriculum with hints,
+    ...): '' when GHPO leads or only hint-free arms beat it (`strongest_baseline_sentence` covers those).
+
+    >>> rows = [{"arm": "ghpo", "pool": (0.38, 0.1), "minus_ghpo": (0.0, 0.0)},
+    ...         {"arm": "sft-grpo", "pool": (0.45, 0.1), "minus_ghpo": (0.07, 0.03)}]
+    >>> strongest_arm_sentence(rows, 3)
+    '**The strongest arm.** SFT, then GRPO reached 45.0 % on the RL pool without hints: GHPO − SFT, then GRPO -7.0 ± 3.0 points (SFT, then GRPO is ahead of GHPO).'
+    >>> strongest_arm_sentence(rows[:1], 3)
+    ''
+    """
+    others = [row for row in rows if row["arm"] not in (*HINT_FREE, "ghpo")]
+    ghpo = next((row for row in rows if row["arm"] == "ghpo"), None)
+    if not others or ghpo is None:
+        return ""
+    best = max(others, key=lambda row: row["pool"][0])
+    if best["pool"][0] <= ghpo["pool"][0]:
+        return ""
+    diff, half = -best["minus_ghpo"][0], best["minus_ghpo"][1]
+    name = LABELS[best["arm"]]
+    if seeds > 1:
+        verdict = f"{name} is ahead of GHPO" if diff + half < 0 else "a tie: the interval includes 0"
+        interval = f" ± {100 * half:.1f}"
+    else:
+        verdict, interval = "1 seed: no interval", ""
+    return (f"**The strongest arm.** {name} reached {100 * best['pool'][0]:.1f} % on the RL pool without hints: "
+            f"GHPO − {name} {100 * diff:+.1f}{interval} points ({verdict}).")

@@ -19,6 +19,8 @@ And what GHPO's advantage needs of GRPO (measured null results: GRPO learns from
 
 from __future__ import annotations
 
+import math
+
 from .curves import first_step_reaching, pool_mean
 from .stats import mean_interval, paired_differences
 
@@ -59,12 +61,25 @@ def conditions(base_extra: dict, settings) -> list[tuple[str, str, bool]]:
     return [
         ("no length ceiling", f"{fmt(steps['complete'])} % of the base's bare completions write every step",
          steps["complete"] >= 0.9),
-        ("a flaky step RL can fix", f"carries {fmt(steps['flaky'])} % right, other steps {fmt(steps['other'])} %",
-         0.02 <= steps["flaky"] <= 0.6 and steps["other"] >= MIN_OTHER_STEPS),
+        flaky_step_condition(steps),
         ("compounding", f"RL pool {fmt(bare)} % bare, {fmt(half)} % with a 50 % hint (sampled)",
          bare <= 0.05 and half >= ALIVE_WITH_HINT),
         starved(bare, settings),
     ]
+
+
+def flaky_step_condition(steps: dict) -> tuple[str, str, bool]:
+    """Condition 2: the flaky steps fail often but not always, the others are reliable. A carry-dense pool
+    (--pool_carry_share 1.0) has no other steps (their accuracy is nan): judged on the flaky steps alone.
+
+    >>> flaky_step_condition({"flaky": 0.17, "other": float("nan")})
+    ('a flaky step RL can fix', 'carries 17.0 % right, no other steps (every step is flaky)', True)
+    """
+    if math.isnan(steps["other"]):
+        return ("a flaky step RL can fix", f"carries {fmt(steps['flaky'])} % right, no other steps (every step is "
+                "flaky)", 0.02 <= steps["flaky"] <= 0.6)
+    return ("a flaky step RL can fix", f"carries {fmt(steps['flaky'])} % right, other steps {fmt(steps['other'])} %",
+            0.02 <= steps["flaky"] <= 0.6 and steps["other"] >= MIN_OTHER_STEPS)
 
 
 def starved(bare: float, settings) -> tuple[str, str, bool]:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from . import guidance_map, plots
-from .arms import arms_table, parse_arms, strongest_baseline_sentence
+from .arms import arms_table, parse_arms, strongest_arm_sentence, strongest_baseline_sentence
 from .findings import ALIVE_WITH_HINT, findings_markdown
 from .stats import aggregate_over_seeds, mean_interval, paired_differences
 
@@ -121,7 +121,10 @@ def interpretation(rows: list[dict], base_table: dict, runs: list[dict], setting
     no_hint = base_table[0.0]
     grpo_logs, ghpo_logs = [r["grpo"]["log"] for r in runs], [r["ghpo"]["log"] for r in runs]
     hard_row = next(row for row in rows if row["level"] == "hard")
-    avg = lambda table, levels: 100 * sum(table[lv] for lv in levels) / len(levels)  # noqa: E731
+    def avg(table: dict, levels: list[int]) -> float:  # a hinted table lacks levels its hint empties or completes
+        present = [lv for lv in levels if lv in table]
+        return 100 * sum(table[lv] for lv in present) / max(1, len(present))
+
     reward, prehint = 100 * mean_of(ghpo_logs, "reward"), 100 * mean_of(ghpo_logs, "ghpo/prehint_accuracy")
     rungs = {ratio: avg(base_table[ratio], hard) for ratio in settings.ratios if ratio in base_table}
     text = [
@@ -145,13 +148,14 @@ def interpretation(rows: list[dict], base_table: dict, runs: list[dict], setting
         sampled = base_extra.get("sampled", {}).get(0.0, no_hint)  # sampled when measured, else greedy
         logs = {row["arm"]: [r[row["arm"]]["log"] for r in runs] for row in arm_rows}
         text.append(strongest_baseline_sentence(arm_rows, logs, avg(sampled, hard) / 100, settings.seeds))
+        text.append(strongest_arm_sentence(arm_rows, settings.seeds))
     if base_extra:  # the misconception world
         hard_diff = hard_row["ghpo_minus_grpo"]
         won = settings.seeds > 1 and hard_diff[0] - hard_diff[1] > 0 or settings.seeds == 1 and hard_diff[0] > 0
         text.append(findings_markdown(runs, base_extra, settings, won))
     else:
         text += [transfer_sentence(base_table, runs, settings), retention_sentence(rows, settings)]
-    return "\n\n".join(text)
+    return "\n\n".join(part for part in text if part)
 
 
 def transfer_sentence(base_table: dict, runs: list[dict], settings) -> str:

@@ -267,7 +267,8 @@ def run_arm(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], 
 
 
 def train_all(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], after_seed=None) -> list[dict]:
-    """Every arm for seeds 0..N-1; `after_seed(runs so far)` is called when a seed's arms are all done."""
+    """Every arm for seeds first_seed..first_seed+N-1; `after_seed(runs so far)` is called when a seed's arms are all
+    done."""
     arms = ", ".join(parse_arms(settings.arms)).upper()
     stage(4, f"RL: {arms} from the same base, {settings.seeds} seed(s), {settings.steps} steps each")
     group = settings.num_generations
@@ -277,9 +278,9 @@ def train_all(settings: DemoSettings, folder: Path, pool, evaluation: list[dict]
                            settings.task_carry_share(True), offset=CURVE_SEED_OFFSET,
                            borrows=settings.borrows) if settings.curve_every > 0 else []
     runs, key = [], run_key(settings, folder)  # the same for every seed: hashed once
-    for seed in range(settings.seeds):
+    for seed in range(settings.first_seed, settings.first_seed + settings.seeds):
         runs.append(run_seed(settings, folder, pool, evaluation, curve_rows, seed, key))
-        if after_seed is not None and seed + 1 < settings.seeds:
+        if after_seed is not None and len(runs) < settings.seeds:
             after_seed(runs)
     return runs
 

@@ -3,7 +3,7 @@ stops: the same command run again reuses every run it finds instead of training 
 
 A saved run is `<output_dir>/runs/<arm>-seed<N>.json`: its result (accuracies, log, curve, ...) and a key. The key
 hashes every knob that changes what one run produces, plus the base model's weights, so a run is reused only by a
-command that would have trained the very same run; `--seeds`, `--arms` and the output folders are not in it (more
+command that would have trained the very same run; `--seeds`, `--first_seed`, `--arms` and the output folders are not in it (more
 seeds or arms reuse the finished ones).
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 # Knobs that do not change what one (arm, seed) run produces: where things go, how many runs, what the report or
 # the warm-up check do with them, and where the base came from (its weights are hashed).
-NOT_IN_KEY = {"output_dir", "cache_dir", "seeds", "arms", "threads", "base_only", "quick", "check_warmup",
+NOT_IN_KEY = {"output_dir", "cache_dir", "seeds", "first_seed", "arms", "threads", "base_only", "quick", "check_warmup",
               "reach_accuracy", "warmup_extensions", "warmup_extension_examples", "shipped_base"}
 # Knobs that shape only some arms: in those arms' keys alone (so adding them kept every other saved run valid).
 ARM_KNOBS = {"sft": ("sft_epochs", "sft_learning_rate"), "sft-grpo": ("sft_epochs", "sft_learning_rate")}

@@ -88,7 +88,9 @@ class DemoSettings:
     easy_levels: str = _knob("1-2", "Levels called 'easy' in the report (ceiling world: also the levels the warm-up "
                              "shows as full worked solutions, the model's 'capacity').")
     hard_levels: str = _knob("7-8", "Levels of the RL pool, where GRPO sees mostly all-fail groups (the default "
-                             "base solves 0-1 % of levels 7-8 bare: GRPO is starved there).")
+                             "base solves 0-1 % of levels 7-8 bare: GRPO is starved there). 1-7: a mixed pool, "
+                             "GRPO learns alone; with --pool_carry_share 1.0, 7-8 are out of reach bare and within "
+                             "reach hinted (the three pools of docs/baselines.md).")
     eval_levels: str = _knob("1-8", "Levels evaluated before and after RL (no hints).")
     warmup_levels: str = _knob("1-8", "Levels of the warm-up's problems (misconception world: full solutions and "
                                "continuations of all of them; ceiling world: continuations up to the highest).")
@@ -162,6 +164,10 @@ class DemoSettings:
                             "text hints are cut from), TRL's SFTTrainer from the same base, the warm-up's batch.")
     sft_learning_rate: float = _knob(1e-4, "The sft and sft-grpo arms: constant SFT learning rate (default: RL's).")
     seeds: int = _knob(1, "Repeat every arm with seeds 0..N-1 and report mean and 95 % interval per level.")
+    first_seed: int = _knob(0, "Run seeds first_seed..first_seed+N-1 instead (N = --seeds): splits one --seeds run "
+                            "over machines or processes. Copy their runs/ folders into one output_dir and run the "
+                            "same command there with --seeds and no --first_seed: every finished run is reused and "
+                            "the report covers them all.")
     # --- hardware ---
     device: str = _knob("cpu", "cpu or cuda.", choices=["cpu", "cuda"])
     bf16: bool = _knob(False, "bf16 training and generation (GPU).")
@@ -306,3 +312,5 @@ def validate(settings: DemoSettings) -> None:
         raise SystemExit(f"--hint_ratios must be increasing fractions in (0, 1], got {settings.hint_ratios!r}")
     if settings.seeds < 1 or settings.steps < 1 or settings.num_generations < 2:
         raise SystemExit("--seeds and --steps must be >= 1 and --num_generations >= 2")
+    if settings.first_seed < 0:
+        raise SystemExit(f"--first_seed must be >= 0, got {settings.first_seed}")
