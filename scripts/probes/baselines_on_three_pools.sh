@@ -30,5 +30,9 @@ split() {  # split NAME FLAGS...: seed 0 (and for (c) seed 1) in NAME, the other
 }
 FIRST=1 REST="1 2" split mixed-pool --hard_levels 1-7
 FIRST=2 REST="2" split out-of-reach-pool --hard_levels 7-8 --pool_carry_share 1.0
+# (c), seed 0: the paper's fixed-hint baseline and GRPO given GHPO's tokens, reusing that seed's GRPO and GHPO
+mkdir -p runs/out-of-reach-extra/runs && cp runs/out-of-reach-pool/runs/{grpo,ghpo}-seed0.json runs/out-of-reach-extra/runs/
+demo --hard_levels 7-8 --pool_carry_share 1.0 --arms grpo,ghpo,grpo-cl-h,grpo-matched --seeds 1 \
+  --output_dir runs/out-of-reach-extra
 .venv/bin/python -m ghpo.demo.guidance_map runs/out-of-reach-pool runs/default-all runs/mixed-pool \
   --output docs/images/guidance-map.png

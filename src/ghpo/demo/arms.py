@@ -126,7 +126,7 @@ def strongest_baseline_sentence(rows: list[dict], logs: dict[str, list[list[dict
             f"{LABELS[best]} {100 * diff:+.1f}{interval} points, {verdict}. The base solves "
             f"{100 * bare_rate:.1f} % of the pool's problems per sample")
     refilled = [entry.get("ghpo/resample_refilled_frac", 0.0) for seed in logs.get(best, []) for entry in seed]
-    if refilled:
+    if refilled and ARMS[best][1].get("zero_variance_resampling"):  # other arms log the metric as 0
         text += (f", and {LABELS[best]} refilled {100 * sum(refilled) / len(refilled):.0f} % of its groups per step "
                  "with fresh problems whose samples differed")
         if not verdict.startswith("GHPO is ahead"):
