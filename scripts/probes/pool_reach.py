@@ -28,6 +28,7 @@ from ghpo.demo.evaluate import is_right, level_completions
 from ghpo.demo.run import base_model
 from ghpo.demo.settings import parse_settings
 from ghpo.demo.stats import pass_at_k
+from ghpo.demo.warmup import load_base
 from ghpo.demo.world import RL_SEED_OFFSET, eval_rows
 
 CANDIDATES = {  # name -> ghpo demo flags that shape the pool (the base stays the shipped one)
@@ -61,8 +62,6 @@ def measure(name: str, flags: str, per_level: int, samples: int) -> dict:
                      offset=RL_SEED_OFFSET, borrows=settings.borrows)  # = rl_dataset's draws, in its order
     rows = [row for level in hard for row in [r for r in rows if r["level"] == level][:per_level]]
     folder, _ = base_model(settings, [])
-    from ghpo.demo.warmup import load_base
-
     model, tokenizer, _ = load_base(folder, settings)
     torch.manual_seed(settings.task_seed)
     bare = problem_counts(model, tokenizer, rows, 0.0, settings, samples)

@@ -88,7 +88,23 @@ def arms_table(runs: list[dict], arms: list[str], hard: list[int], seeds: int) -
     return "\n".join(lines), rows
 
 
-HINT_FREE = ("grpo", "dapo", "grpo-cl", "grpo-matched")  # arms whose prompts never carry a hint
+# arms whose prompts never carry a hint and that never see a solution: GRPO-type, no fixed hint, no SFT
+HINT_FREE = tuple(arm for arm, (rl_type, options) in ARMS.items()
+                  if rl_type == "grpo" and "fixed_hint_ratio" not in options and arm not in SFT_ARMS)
+
+
+def ahead_verdict(diff: float, half: float, seeds: int, name: str) -> str:
+    """Who leads on GHPO − `name` (fractions, paired by seed), by the 95 % interval; one seed: by the sign.
+
+    >>> ahead_verdict(0.05, 0.02, 3, "DAPO"), ahead_verdict(-0.05, 0.0, 1, "DAPO"), ahead_verdict(0.01, 0.02, 3, "X")
+    ('GHPO is ahead', 'DAPO is ahead of GHPO (1 seed: no interval)', 'a tie: the interval includes 0')
+    """
+    one_seed = "" if seeds > 1 else " (1 seed: no interval)"
+    if seeds > 1 and diff - half > 0 or seeds == 1 and diff > 0:
+        return "GHPO is ahead" + one_seed
+    if seeds > 1 and diff + half < 0 or seeds == 1 and diff < 0:
+        return f"{name} is ahead of GHPO" + one_seed
+    return "a tie: the interval includes 0" if seeds > 1 else "equal (1 seed)"
 
 
 def strongest_baseline_sentence(rows: list[dict], logs: dict[str, list[list[dict]]], bare_rate: float,
@@ -114,12 +130,7 @@ def strongest_baseline_sentence(rows: list[dict], logs: dict[str, list[list[dict
     best = max(candidates, key=lambda arm: by_arm[arm]["pool"][0])
     mean, half = by_arm[best]["minus_ghpo"]  # best - GHPO, paired by seed
     diff = -mean
-    if seeds > 1 and diff - half > 0 or seeds == 1 and diff > 0:
-        verdict = "GHPO is ahead" + ("" if seeds > 1 else " (1 seed: no interval)")
-    elif seeds > 1 and diff + half < 0 or seeds == 1 and diff < 0:
-        verdict = f"{LABELS[best]} is ahead of GHPO" + ("" if seeds > 1 else " (1 seed: no interval)")
-    else:
-        verdict = "a tie: the interval includes 0" if seeds > 1 else "equal (1 seed)"
+    verdict = ahead_verdict(diff, half, seeds, LABELS[best])
     interval = f" ± {100 * half:.1f}" if seeds > 1 else ""
     text = (f"**Against the strongest hint-free baseline.** {LABELS[best]} reached {100 * by_arm[best]['pool'][0]:.1f}"
             f" % on the RL pool without hints, GHPO {100 * by_arm['ghpo']['pool'][0]:.1f} %: GHPO − "
@@ -154,10 +165,6 @@ def strongest_arm_sentence(rows: list[dict], seeds: int) -> str:
         return ""
     diff, half = -best["minus_ghpo"][0], best["minus_ghpo"][1]
     name = LABELS[best["arm"]]
-    if seeds > 1:
-        verdict = f"{name} is ahead of GHPO" if diff + half < 0 else "a tie: the interval includes 0"
-        interval = f" ± {100 * half:.1f}"
-    else:
-        verdict, interval = "1 seed: no interval", ""
+    verdict, interval = ahead_verdict(diff, half, seeds, name), f" ± {100 * half:.1f}" if seeds > 1 else ""
     return (f"**The strongest arm.** {name} reached {100 * best['pool'][0]:.1f} % on the RL pool without hints: "
             f"GHPO − {name} {100 * diff:+.1f}{interval} points ({verdict}).")

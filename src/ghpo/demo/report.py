@@ -114,6 +114,17 @@ def within_reach(rungs: dict[float, float]) -> str:
     return f"{shown}: out of reach alone, within reach from the {100 * reached[0]:.0f} % rung."
 
 
+def percent_over_levels(table: dict[int, float], levels: list[int]) -> float:
+    """Mean accuracy in % over the `levels` the table has: a hinted table lacks the levels whose hint is empty or
+    the whole solution (level 1 at 25 %).
+
+    >>> percent_over_levels({2: 0.25, 3: 0.75}, [1, 2, 3])
+    50.0
+    """
+    present = [lv for lv in levels if lv in table]
+    return 100 * sum(table[lv] for lv in present) / max(1, len(present))
+
+
 def interpretation(rows: list[dict], base_table: dict, runs: list[dict], settings, base_extra: dict,
                    arm_rows: list[dict] | None = None) -> str:
     """The report's 'what the numbers mean' paragraph, written from the numbers (nothing hard-coded)."""
@@ -121,10 +132,7 @@ def interpretation(rows: list[dict], base_table: dict, runs: list[dict], setting
     no_hint = base_table[0.0]
     grpo_logs, ghpo_logs = [r["grpo"]["log"] for r in runs], [r["ghpo"]["log"] for r in runs]
     hard_row = next(row for row in rows if row["level"] == "hard")
-    def avg(table: dict, levels: list[int]) -> float:  # a hinted table lacks levels its hint empties or completes
-        present = [lv for lv in levels if lv in table]
-        return 100 * sum(table[lv] for lv in present) / max(1, len(present))
-
+    avg = percent_over_levels
     reward, prehint = 100 * mean_of(ghpo_logs, "reward"), 100 * mean_of(ghpo_logs, "ghpo/prehint_accuracy")
     rungs = {ratio: avg(base_table[ratio], hard) for ratio in settings.ratios if ratio in base_table}
     text = [
@@ -162,9 +170,7 @@ def transfer_sentence(base_table: dict, runs: list[dict], settings) -> str:
     """Did what was learned with a hint carry over to the bare question? Compares the first-rung hint accuracy
     on the RL pool (base / GRPO / GHPO) with the no-hint accuracy."""
     hard, ratio = settings.levels("hard_levels"), settings.ratios[0]
-    def mean(table: dict) -> float:  # over the hard levels the table has (a hint can skip a level)
-        present = [lv for lv in hard if lv in table]
-        return 100 * sum(table[lv] for lv in present) / max(1, len(present))
+    mean = lambda table: percent_over_levels(table, hard)  # noqa: E731
 
     base_hinted, base_bare = mean(base_table[ratio]), mean(base_table[0.0])
     grpo_hinted = sum(mean(r["grpo"]["accuracy_first_rung"]) for r in runs) / len(runs)
