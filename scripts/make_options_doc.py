@@ -112,6 +112,7 @@ def render() -> str:
     from ghpo.config import GHPOConfig
     from ghpo.demo.settings import build_parser as demo_parser
     from ghpo.eval.cli import build_parser as eval_parser
+    from ghpo.reach import build_parser as reach_parser
     from ghpo.smollm import build_parser as smollm_parser
     from ghpo.train import GHPOScriptArguments
 
@@ -177,6 +178,12 @@ def render() -> str:
         "## ghpo data check",
         "",
         *parser_rows(data_check_parser()),
+        "",
+        "## ghpo data reach",
+        "",
+        "Where a model stands on the guidance map, on its own training pool: [baselines.md](baselines.md#the-map-when-are-hints-worth-paying-for).",
+        "",
+        *parser_rows(reach_parser()),
         "",
         "## ghpo fetch-smollm2",
         "",

@@ -234,6 +234,10 @@ def check_ghpo(argv: list[str]) -> None:
         from ghpo.cli import data_check_parser
 
         parse_quietly(data_check_parser().parse_args, rest[1:])
+    elif command == "data" and rest[:1] == ["reach"]:
+        from ghpo.reach import build_parser as reach_parser
+
+        parse_quietly(reach_parser().parse_args, rest[1:])
     elif command == "fetch-smollm2":
         from ghpo.smollm import build_parser
 

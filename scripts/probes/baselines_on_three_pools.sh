@@ -36,3 +36,22 @@ demo --hard_levels 7-8 --pool_carry_share 1.0 --arms grpo,ghpo,grpo-cl-h,grpo-ma
   --output_dir runs/out-of-reach-extra
 .venv/bin/python -m ghpo.demo.guidance_map runs/out-of-reach-pool runs/default-all runs/mixed-pool \
   --output docs/images/guidance-map.png
+
+# ---- Session 2026-12-07 (afternoon): every baseline on 3 seeds on every pool, and the GHPO variants on (b), (c).
+# Each command reuses the runs above and trains only what is missing (two queues ran side by side, one a core).
+ALL=grpo,ghpo,dapo,grpo-cl,grpo-cl-h,sft,sft-grpo,grpo-matched
+# (a): GRPO-CL-H, SFT, SFT then GRPO and GRPO given GHPO's tokens, seeds 1-2
+demo --arms $ALL --seeds 3 --output_dir runs/default-all
+# (b): GRPO-CL-H and GRPO given GHPO's tokens, seeds 0-2
+demo --hard_levels 1-7 --arms $ALL --seeds 3 --output_dir runs/mixed-pool
+# (c): the same two, seeds 1-2 (seed 0 above, in out-of-reach-extra)
+cp runs/out-of-reach-extra/runs/grpo-{cl-h,matched}-seed0.json runs/out-of-reach-pool/runs/
+demo --hard_levels 7-8 --pool_carry_share 1.0 --arms $ALL --seeds 3 --output_dir runs/out-of-reach-pool
+# The GHPO variants worth showing beside these baselines: the ladder then resampling (DAPO ties or beats GHPO on
+# (a), (b)) and imitation of the solved hints (the SFT-like variant; SFT then GRPO beats GHPO on (c))
+VARIANTS=grpo,ghpo,ghpo-dapo,ghpo-imitation
+for pool in mixed-pool out-of-reach-pool; do
+  mkdir -p "runs/$pool-variants/runs" && cp runs/$pool/runs/{grpo,ghpo}-seed*.json "runs/$pool-variants/runs/"
+done
+demo --hard_levels 1-7 --arms $VARIANTS --seeds 3 --output_dir runs/mixed-pool-variants
+demo --hard_levels 7-8 --pool_carry_share 1.0 --arms $VARIANTS --seeds 3 --output_dir runs/out-of-reach-pool-variants

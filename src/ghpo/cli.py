@@ -1,4 +1,4 @@
-"""The `ghpo` command: `ghpo train`, `ghpo data check`, `ghpo demo`."""
+"""The `ghpo` command: `ghpo train`, `ghpo data check` / `reach`, `ghpo demo`, `ghpo eval`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ USAGE = """ghpo <command> [options]
 commands:
   train        train with GHPO (or GRPO): ghpo train --config recipes/tiny_cpu.yaml [--any_option value ...]
   data check   validate a dataset and report what training would use: ghpo data check FILE_OR_HUB_ID
+  data reach   how often a model solves a pool bare and with each hint, and what the guidance map says:
+               ghpo data reach FILE_OR_HUB_ID --model PATH
   demo         the embedded default: GRPO vs GHPO on a toy task, on CPU (ghpo demo --help)
   eval         evaluate a model on the paper's six benchmarks, or compare two runs: ghpo eval --model PATH
                [--benchmarks math500,amc23] [--data-dir DIR] [--preset paper|readme|greedy] [--limit N];
@@ -81,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if command == "data" and rest[:1] == ["check"]:
         return data_check(rest[1:])
+    if command == "data" and rest[:1] == ["reach"]:
+        from .reach import main as reach_main
+
+        return reach_main(rest[1:])
     if command == "eval":
         from .eval.cli import main as eval_main
 

@@ -46,7 +46,7 @@ class DemoSettings:
                         "flags win.")
     shipped_base: bool = _knob(True, "Start from the base model that ships with ghpo when every warm-up knob is at "
                                "its default (it is what this warm-up built on 2 Intel Xeon cores; the first run "
-                               "then takes ~10 min instead of ~57). --no-shipped_base trains it from scratch here "
+                               "then takes ~20 min instead of ~65). --no-shipped_base trains it from scratch here "
                                "(~50 min on 2 cores; another CPU type or thread count may stop elsewhere, "
                                "docs/demo.md).")
     base_only: bool = _knob(False, "Stop after measuring the base model (warm-up + hint table): for calibration.")
@@ -252,8 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
         "this warm-up built; ~1 min of base tables before RL). Other warm-up settings, or --no-shipped_base, "
         "train and cache their base first: ~50 min on 2 CPU cores at the default (100 000 warm-up examples, then "
         "20 000 more at a time until the convergence check passes - 7 times on an Intel Xeon - and 30 000 "
-        "hint-reading examples). Each seed then takes ~9 min for GRPO + GHPO on 2 cores, and the default's third "
-        "arm, DAPO, about as long as GHPO (1 thread, measured: GRPO 5.3, GHPO 12.1, DAPO 9.0 min). Each finished (arm, seed) run is saved in "
+        "hint-reading examples). Each seed then takes ~17 min on 2 cores for the default's three arms (a fresh "
+        "clone's bash scripts/demo.sh on an Intel Xeon: GRPO 4.2, GHPO 7.3, DAPO 5.8 min; 19.5 min in all, setup "
+        "included). Each finished (arm, seed) run is saved in "
         "<output_dir>/runs and reused when the same command runs again, so a stopped run loses only the run in "
         "progress. --flaky_steps carry and --world ceiling run the earlier worlds (docs/demo-earlier-worlds.md).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
