@@ -93,7 +93,7 @@ def write_pool(path):
 def test_data_reach_end_to_end(tiny_model_dir, tmp_path, capsys):
     pool = write_pool(tmp_path / "pool.jsonl")
     code = cli_main(["data", "reach", str(pool), "--model", tiny_model_dir, "--per_level", "1", "--samples", "2",
-                     "--num_generations", "2", "--hint_ratios", "0.5", "--max_new_tokens", "4", "--backend",
+                     "--num_generations", "2", "--hint_ratios", "0.5", "--levels", "1,2", "--max_new_tokens", "4", "--backend",
                      "transformers", "--no_progress", "--output_dir", str(tmp_path / "out")])
     assert code == 0
     result = json.loads((tmp_path / "out" / "reach.json").read_text())
@@ -108,5 +108,10 @@ def test_data_reach_bad_input(tmp_path, capsys):
         cli_main(["data", "reach", "x.jsonl", "--model", "m", "--hint_ratios", "0.5,0.25"])
     with pytest.raises(SystemExit, match="--samples must be >= 1"):
         cli_main(["data", "reach", "x.jsonl", "--model", "m", "--samples", "0"])
+    with pytest.raises(SystemExit, match="--levels 'three'"):
+        cli_main(["data", "reach", "x.jsonl", "--model", "m", "--levels", "three"])
     assert cli_main(["data", "reach", str(tmp_path / "missing.jsonl"), "--model", "m"]) == 2
     assert "missing.jsonl" in capsys.readouterr().err
+    pool = write_pool(tmp_path / "pool.jsonl")  # levels 1-2 only: asking for level 5 names the levels found
+    assert cli_main(["data", "reach", str(pool), "--model", "m", "--levels", "5"]) == 2
+    assert "no row has a level in --levels [5]; levels found" in capsys.readouterr().err

@@ -10,6 +10,7 @@ per level:
   sees a success at all;
 - hinted: pass@8 with each rung of the ladder (25 / 50 / 75 %): the share of hard groups each rung rescues.
 
+The same measurement on real data and a real model: `ghpo data reach FILE --model PATH` (ghpo.reach).
 Command: `.venv/bin/python scripts/probes/pool_reach.py --output runs/pool-reach` (1 torch thread).
 Result: docs/baselines.md, *Choosing the pools*.
 """
@@ -27,9 +28,9 @@ import torch
 from ghpo.demo.evaluate import is_right, level_completions
 from ghpo.demo.run import base_model
 from ghpo.demo.settings import parse_settings
-from ghpo.demo.stats import pass_at_k
 from ghpo.demo.warmup import load_base
 from ghpo.demo.world import RL_SEED_OFFSET, eval_rows
+from ghpo.reach import bare_reach, mean_pass
 
 CANDIDATES = {  # name -> ghpo demo flags that shape the pool (the base stays the shipped one)
     "levels 1-8": "--hard_levels 1-8",
@@ -51,10 +52,6 @@ def problem_counts(model, tokenizer, rows: list[dict], ratio: float, settings, s
     return {level: list(per_problem.values()) for level, per_problem in counts.items()}
 
 
-def mean_pass(counts: list[int], samples: int, k: int) -> float:
-    return sum(pass_at_k(samples, c, k) for c in counts) / len(counts)
-
-
 def measure(name: str, flags: str, per_level: int, samples: int) -> dict:
     settings = parse_settings(shlex.split(flags))
     hard = settings.levels("hard_levels")
@@ -66,11 +63,10 @@ def measure(name: str, flags: str, per_level: int, samples: int) -> dict:
     torch.manual_seed(settings.task_seed)
     bare = problem_counts(model, tokenizer, rows, 0.0, settings, samples)
     result = {"flags": flags, "levels": {}}
-    for level in hard:
-        result["levels"][level] = {
-            "p": sum(bare[level]) / (samples * len(bare[level])),
-            "all_fail_G": 1 - mean_pass(bare[level], samples, GROUP),
-            f"pass@{samples}": mean_pass(bare[level], samples, samples)}
+    for level in hard:  # the keys reach.json was first written with
+        stats = bare_reach(bare[level], samples, GROUP)
+        result["levels"][level] = {"p": stats["per_sample"], "all_fail_G": stats["all_fail"],
+                                   f"pass@{samples}": stats["solved"]}
     for ratio in settings.ratios:
         hinted = problem_counts(model, tokenizer, rows, ratio, settings, GROUP)
         for level in hard:

@@ -164,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the paper's; '' for none)")
     add("--chat_template", default=None, help="Jinja template text or file; 'none' for plain text (default: the "
         "tokenizer's)")
+    add("--levels", default="", help="keep only these difficulty levels, comma-separated (as ghpo train's "
+        "dataset_levels; default: all)")
     add("--per_level", type=int, default=50, help="problems drawn from each level (from the whole pool when it has "
         "no level column)")
     add("--samples", type=int, default=16, help="bare draws per problem: the budget a resampler gives a problem "
@@ -199,9 +201,17 @@ def parse_ratios(text: str) -> list[float]:
     return ratios
 
 
+def parse_levels(text: str) -> list[int]:
+    try:
+        levels = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise SystemExit(f"ghpo data reach: --levels {text!r} is not a comma-separated list of whole numbers") from None
+    return levels
+
+
 def main(argv: list[str]) -> int:
     from .checker import AnswerChecker
-    from .data import DataError, load_raw_dataset, prepare_dataset
+    from .data import DataError, load_raw_dataset, prepare_dataset, select_levels
     from .eval.benchmarks import Problem
     from .eval.generation import Sampling, render_prompt
     from .eval.protocol import Protocol
@@ -209,7 +219,7 @@ def main(argv: list[str]) -> int:
     from .eval.scoring import score_completions
 
     args = build_parser().parse_args(argv)
-    ratios = parse_ratios(args.hint_ratios)
+    ratios, levels = parse_ratios(args.hint_ratios), parse_levels(args.levels)
     for name in ("per_level", "samples", "num_generations"):
         if getattr(args, name) < 1:
             raise SystemExit(f"ghpo data reach: --{name} must be >= 1, got {getattr(args, name)}")
@@ -217,8 +227,10 @@ def main(argv: list[str]) -> int:
         raw = load_raw_dataset(args.dataset, args.config, args.split)
         dataset, summary = prepare_dataset(raw, args.dataset, args.problem_column, args.answer_column,
                                            args.solution_column, system_prompt=args.system_prompt or None)
+        if levels:
+            dataset = select_levels(dataset, levels)
     except DataError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error}".replace("dataset_levels=", "--levels "), file=sys.stderr)
         return 2
     rows = sample_rows(dataset.to_list(), args.per_level, args.seed)
     if ratios and not any(row["solution"] for row in rows):
