@@ -191,22 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_ratios(text: str) -> list[float]:
+def parse_list(text: str, flag: str, kind=float) -> list:
+    """'0.25,0.5' -> [0.25, 0.5] for `flag`, or a SystemExit naming the flag and what it must hold."""
     try:
-        ratios = [float(part) for part in text.split(",") if part.strip()]
+        return [kind(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise SystemExit(f"ghpo data reach: --hint_ratios {text!r} is not a comma-separated list of numbers") from None
-    if any(not 0 < r <= 1 for r in ratios) or ratios != sorted(set(ratios)):
-        raise SystemExit(f"ghpo data reach: --hint_ratios {text!r} must be strictly increasing, each in (0, 1]")
-    return ratios
-
-
-def parse_levels(text: str) -> list[int]:
-    try:
-        levels = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise SystemExit(f"ghpo data reach: --levels {text!r} is not a comma-separated list of whole numbers") from None
-    return levels
+        what = "numbers" if kind is float else "whole numbers"
+        raise SystemExit(f"ghpo data reach: {flag} {text!r} is not a comma-separated list of {what}") from None
 
 
 def main(argv: list[str]) -> int:
@@ -219,7 +210,10 @@ def main(argv: list[str]) -> int:
     from .eval.scoring import score_completions
 
     args = build_parser().parse_args(argv)
-    ratios, levels = parse_ratios(args.hint_ratios), parse_levels(args.levels)
+    ratios, levels = parse_list(args.hint_ratios, "--hint_ratios"), parse_list(args.levels, "--levels", int)
+    if any(not 0 < r <= 1 for r in ratios) or ratios != sorted(set(ratios)):
+        raise SystemExit(f"ghpo data reach: --hint_ratios {args.hint_ratios!r} must be strictly increasing, each "
+                         "in (0, 1]")
     for name in ("per_level", "samples", "num_generations"):
         if getattr(args, name) < 1:
             raise SystemExit(f"ghpo data reach: --{name} must be >= 1, got {getattr(args, name)}")
@@ -257,12 +251,17 @@ def main(argv: list[str]) -> int:
                                args.hint_lead_in)
     result.update(model=args.model, dataset=args.dataset, temperature=args.temperature,
                   max_new_tokens=args.max_new_tokens, seed=args.seed)
+    write_result(result, args.output_dir)
+    return 0
+
+
+def write_result(result: dict, output_dir: str | None) -> None:
+    """Print the table and verdict; with `output_dir`, also write them (reach.md) and the numbers (reach.json)."""
     text = reach_markdown(result)
     print(text)
-    if args.output_dir:
-        output = Path(args.output_dir)
+    if output_dir:
+        output = Path(output_dir)
         output.mkdir(parents=True, exist_ok=True)
         (output / "reach.json").write_text(json.dumps(result, indent=2))
         (output / "reach.md").write_text(text)
         print(f"written: {output / 'reach.json'}, {output / 'reach.md'}")
-    return 0
