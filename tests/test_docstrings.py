@@ -19,4 +19,4 @@ def test_docstring_examples(name):
 
 
 def test_the_modules_with_examples_are_found():
-    assert {"ghpo.answers", "ghpo.arithmetic", "ghpo.demo.report", "ghpo.eval.stats", "ghpo.hints"} <= set(MODULES)
+    assert {"ghpo.answers", "ghpo.arithmetic", "ghpo.demo.report", "ghpo.eval.stats", "ghpo.hints", "ghpo.reach"} <= set(MODULES)
