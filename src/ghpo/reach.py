@@ -19,17 +19,32 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .demo.stats import pass_at_k
+from .data import level_number
 from .hints import build_hinted_prompt, hint_prefix
 
 # Between the demo's mixed pool (69 % of GRPO's groups all-fail at the start: GRPO learned alone) and its
 # starved default pool (97-100 %: GRPO did not move), docs/baselines.md.
 STARVED_ALL_FAIL = 0.90
+
+
+def pass_at_k(samples: int, correct: int, k: int) -> float:
+    """Unbiased estimate of pass@k (at least one of k samples right) from `correct` of `samples` draws of one problem
+    (Chen et al. 2021): 1 - C(samples - correct, k) / C(samples, k).
+
+    >>> pass_at_k(4, 1, 2), pass_at_k(4, 0, 2), pass_at_k(4, 3, 2)      # 1 - C(3,2)/C(4,2) = 1 - 3/6
+    (0.5, 0.0, 1.0)
+    """
+    if not 0 <= correct <= samples or not 1 <= k <= samples:
+        raise ValueError(f"pass_at_k needs 0 <= correct <= samples and 1 <= k <= samples, got {correct}, {samples}, {k}")
+    if samples - correct < k:
+        return 1.0
+    return 1.0 - math.comb(samples - correct, k) / math.comb(samples, k)
 
 
 def mean_pass(right: Sequence[int], draws: int, k: int) -> float:
@@ -68,7 +83,8 @@ def reach_verdict(bare: dict, rescued_at_top: float | None) -> str:
                 "exist for a resampler to collect. On the demo's pool like this (pool (a)) DAPO resampling "
                 "(zero_variance_resampling: true) beat GHPO, which beat GRPO: try the resampler first.")
     return (f"present: {100 * bare['all_fail']:.0f} % of GRPO's groups start all-fail, so GRPO has signal. On the demo's pool "
-            "like this (pool (b)) GHPO added a reliable margin over GRPO and DAPO resampling tied it.")
+            "like this (pool (b)) GHPO added a reliable margin over GRPO, but GRPO given GHPO's tokens and DAPO "
+            "resampling tied it: compare them at equal tokens.")
 
 
 def sample_rows(rows: list[dict], per_level: int, seed: int) -> list[dict]:
@@ -81,16 +97,10 @@ def sample_rows(rows: list[dict], per_level: int, seed: int) -> list[dict]:
     """
     by_level: dict = {}
     for index, row in enumerate(rows):
-        by_level.setdefault(level_of(row), []).append(index)
+        by_level.setdefault(level_number(row.get("level")), []).append(index)
     rng = random.Random(seed)
     chosen = sorted(i for indices in by_level.values() for i in rng.sample(indices, min(per_level, len(indices))))
     return [rows[i] for i in chosen]
-
-
-def level_of(row: dict):
-    from .data import level_number
-
-    return level_number(row.get("level")) if row.get("level") is not None else None
 
 
 def measure_reach(rows: list[dict], generate: Callable[[list, int], list[list[str]]],
@@ -108,9 +118,9 @@ def measure_reach(rows: list[dict], generate: Callable[[list, int], list[list[st
         counts = score([rows[i] for i in with_solution], generate(prompts, group_size)) if prompts else []
         hinted[ratio] = {i: int(sum(s)) for i, s in zip(with_solution, counts, strict=True)}
     groups: dict = {"all": list(range(len(rows)))}
-    for i, row in enumerate(rows):
-        if level_of(row) is not None:
-            groups.setdefault(level_of(row), []).append(i)
+    for i, level in enumerate(level_number(row.get("level")) for row in rows):
+        if level is not None:
+            groups.setdefault(level, []).append(i)
     table = {}
     for name, indices in groups.items():
         entry = bare_reach([bare[i] for i in indices], samples, group_size)

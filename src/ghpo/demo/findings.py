@@ -75,11 +75,10 @@ def flaky_step_condition(steps: dict) -> tuple[str, str, bool]:
     >>> flaky_step_condition({"flaky": 0.17, "other": float("nan")})
     ('a flaky step RL can fix', 'carries 17.0 % right, no other steps (every step is flaky)', True)
     """
-    if math.isnan(steps["other"]):
-        return ("a flaky step RL can fix", f"carries {fmt(steps['flaky'])} % right, no other steps (every step is "
-                "flaky)", 0.02 <= steps["flaky"] <= 0.6)
-    return ("a flaky step RL can fix", f"carries {fmt(steps['flaky'])} % right, other steps {fmt(steps['other'])} %",
-            0.02 <= steps["flaky"] <= 0.6 and steps["other"] >= MIN_OTHER_STEPS)
+    no_others = math.isnan(steps["other"])
+    others = "no other steps (every step is flaky)" if no_others else f"other steps {fmt(steps['other'])} %"
+    return ("a flaky step RL can fix", f"carries {fmt(steps['flaky'])} % right, {others}",
+            0.02 <= steps["flaky"] <= 0.6 and (no_others or steps["other"] >= MIN_OTHER_STEPS))
 
 
 def starved(bare: float, settings) -> tuple[str, str, bool]:

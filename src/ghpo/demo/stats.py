@@ -94,16 +94,3 @@ def moving_average(values: list[float], window: int) -> list[float]:
         raise ValueError(f"window must be >= 1, got {window}")
     return [sum(values[max(0, i - window + 1) : i + 1]) / (i + 1 - max(0, i - window + 1)) for i in range(len(values))]
 
-
-def pass_at_k(samples: int, correct: int, k: int) -> float:
-    """Unbiased estimate of pass@k (at least one of k samples right) from `correct` of `samples` draws of one problem
-    (Chen et al. 2021): 1 - C(samples - correct, k) / C(samples, k).
-
-    >>> pass_at_k(4, 1, 2), pass_at_k(4, 0, 2), pass_at_k(4, 3, 2)      # 1 - C(3,2)/C(4,2) = 1 - 3/6
-    (0.5, 0.0, 1.0)
-    """
-    if not 0 <= correct <= samples or not 1 <= k <= samples:
-        raise ValueError(f"pass_at_k needs 0 <= correct <= samples and 1 <= k <= samples, got {correct}, {samples}, {k}")
-    if samples - correct < k:
-        return 1.0
-    return 1.0 - math.comb(samples - correct, k) / math.comb(samples, k)
