@@ -37,21 +37,27 @@ demo --hard_levels 7-8 --pool_carry_share 1.0 --arms grpo,ghpo,grpo-cl-h,grpo-ma
 .venv/bin/python -m ghpo.demo.guidance_map runs/out-of-reach-pool runs/default-all runs/mixed-pool \
   --output docs/images/guidance-map.png
 
-# ---- Session 2026-12-07 (afternoon): every baseline on 3 seeds on every pool, and the GHPO variants on (b), (c).
-# Each command reuses the runs above and trains only what is missing (two queues ran side by side, one a core).
+# ---- 2026-12-07 afternoon: every baseline on 3 seeds on every pool, and the GHPO variants worth showing beside
+# them: the ladder then resampling on (a) (DAPO beats GHPO there), imitation of the solved hints on (c) (SFT then
+# GRPO beats GHPO there). Each job ran in its own folder, one seed, one a core (two side by side), reusing that
+# seed's saved runs; then its runs were copied back and one report per pool trained nothing.
 ALL=grpo,ghpo,dapo,grpo-cl,grpo-cl-h,sft,sft-grpo,grpo-matched
-# (a): GRPO-CL-H, SFT, SFT then GRPO and GRPO given GHPO's tokens, seeds 1-2
-demo --arms $ALL --seeds 3 --output_dir runs/default-all
-# (b): GRPO-CL-H and GRPO given GHPO's tokens, seeds 0-2
-demo --hard_levels 1-7 --arms $ALL --seeds 3 --output_dir runs/mixed-pool
-# (c): the same two, seeds 1-2 (seed 0 above, in out-of-reach-extra)
+job() {  # job NAME POOL SEED ARMS FLAGS...: one seed of ARMS in runs/q/NAME, seeded with POOL's runs of that seed
+  local name=$1 pool=$2 seed=$3 arms=$4; shift 4
+  mkdir -p "runs/q/$name/runs" && cp runs/$pool/runs/*-seed$seed.json "runs/q/$name/runs/"
+  demo "$@" --arms "$arms" --seeds 1 --first_seed "$seed" --output_dir "runs/q/$name"
+  cp -n "runs/q/$name"/runs/*.json "runs/$pool/runs/"
+}
+C="--hard_levels 7-8 --pool_carry_share 1.0"
 cp runs/out-of-reach-extra/runs/grpo-{cl-h,matched}-seed0.json runs/out-of-reach-pool/runs/
-demo --hard_levels 7-8 --pool_carry_share 1.0 --arms $ALL --seeds 3 --output_dir runs/out-of-reach-pool
-# The GHPO variants worth showing beside these baselines: the ladder then resampling (DAPO ties or beats GHPO on
-# (a), (b)) and imitation of the solved hints (the SFT-like variant; SFT then GRPO beats GHPO on (c))
-VARIANTS=grpo,ghpo,ghpo-dapo,ghpo-imitation
-for pool in mixed-pool out-of-reach-pool; do
-  mkdir -p "runs/$pool-variants/runs" && cp runs/$pool/runs/{grpo,ghpo}-seed*.json "runs/$pool-variants/runs/"
+demo --hard_levels 1-7 --arms $ALL --seeds 3 --output_dir runs/mixed-pool            # (b): 34 min
+demo $C --arms $ALL --seeds 3 --output_dir runs/out-of-reach-pool                    # (c), seeds 1-2: 42 min
+for seed in 1 2; do job a-base-s$seed default-all $seed $ALL; done                   # (a): 23 + 26 min
+for seed in 0 1 2; do
+  job a-var-s$seed default-all $seed grpo,ghpo,ghpo-dapo                             # 13-16 min each
+  job c-var-s$seed out-of-reach-pool $seed grpo,ghpo,ghpo-imitation $C               # 11-13 min each
 done
-demo --hard_levels 1-7 --arms $VARIANTS --seeds 3 --output_dir runs/mixed-pool-variants
-demo --hard_levels 7-8 --pool_carry_share 1.0 --arms $VARIANTS --seeds 3 --output_dir runs/out-of-reach-pool-variants
+demo --arms $ALL,ghpo-dapo --seeds 3 --output_dir runs/default-all                  # reports: trains nothing
+demo $C --arms $ALL,ghpo-imitation --seeds 3 --output_dir runs/out-of-reach-pool
+.venv/bin/python -m ghpo.demo.guidance_map runs/out-of-reach-pool runs/default-all runs/mixed-pool \
+  --output docs/images/guidance-map.png

@@ -76,8 +76,8 @@ def reach_verdict(bare: dict, rescued_at_top: float | None) -> str:
                     "or teach the missing skill first (SFT on the solutions).")
         return (f"absent: no bare success in {bare['draws']} draws, so GRPO, DAPO resampling and a curriculum get no "
                 f"gradient; GHPO's top rung rescues {100 * rescued_at_top:.0f} % of groups. On the demo's pool like this "
-                "(docs/baselines.md, pool (c)) GHPO was the only RL that learned, and SFT on the same solutions, "
-                "then GRPO, did better still: try both.")
+                "(docs/baselines.md, pool (c)) GHPO was the only RL that learned; GHPO + imitation "
+                "(hint_imitation_coef: 1.0) and SFT on the same solutions, then GRPO, did better still.")
     if bare["all_fail"] >= STARVED_ALL_FAIL:
         return (f"rare: {100 * bare['all_fail']:.0f} % of GRPO's groups start all-fail, so GRPO starves, but bare successes "
                 "exist for a resampler to collect. On the demo's pool like this (pool (a)) DAPO resampling "
