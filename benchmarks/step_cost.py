@@ -1,7 +1,7 @@
 """What does the hint ladder cost? GRPO vs GHPO variants, same model, data and batch, hard fraction controlled.
 
-    python benchmarks/step_cost.py                       # tiny CPU model, ~3 minutes on one core
-    python benchmarks/step_cost.py --repeats 2           # every cell twice, medians: steadier (~6 minutes)
+    python benchmarks/step_cost.py                       # tiny CPU model, every cell 3 times: ~9 minutes on one core
+    python benchmarks/step_cost.py --repeats 1           # every cell once (~3 minutes): a quick look, noisier
     python benchmarks/step_cost.py --rss_steps 200       # also: resident memory over a 200-step GHPO run
     python benchmarks/step_cost.py --gpu --hidden 1024 --layers 12 --batch 64 --completion_tokens 256   # GPU, bf16
     .venv-vllm/bin/python benchmarks/step_cost.py --vllm   # generation by a real (CPU) vLLM engine: a batched one
@@ -11,7 +11,8 @@ needs a hint (cycling through needs of 25 %, 50 %, 75 % and 'never solved'), the
 every variant does the same logical work, whatever the model samples. The run lasts 3 epochs over the problems,
 so the difficulty memory sees each problem again; medians are over the steps of epochs 2-3 (steady state).
 
-Prints, per hard fraction: median step time, the ratio to GRPO, generation rounds per step and generated tokens
+Prints, per hard fraction: median step time, the ratio to GRPO (the median over repeats, each repeat paired with
+GRPO's of the same repeat, and the range of those ratios), generation rounds per step and generated tokens
 per step (dummy padding groups included: they cost compute), generated tokens per second, peak RSS; writes
 everything to --output as JSON (default runs/benchmarks/step_cost.json, ignored by git).
 
@@ -168,8 +169,8 @@ def main() -> None:
     parser.add_argument("--completion_tokens", type=int, default=96, help="max_completion_length")
     parser.add_argument("--hidden", type=int, default=128, help="width of the tiny model")
     parser.add_argument("--layers", type=int, default=4, help="layers of the tiny model")
-    parser.add_argument("--repeats", type=int, default=1, help="measure every cell this many times, in shuffled "
-                        "order, and keep the median (shared machines are noisy)")
+    parser.add_argument("--repeats", type=int, default=3, help="measure every cell this many times, in shuffled "
+                        "order; print the median ratio and its range (shared machines are noisy)")
     parser.add_argument("--gpu", action="store_true", help="run on the GPU in bf16 (default: CPU, fp32)")
     parser.add_argument("--vllm", action="store_true", help="generate with a colocated vLLM engine (needs vLLM: "
                         "run with .venv-vllm/bin/python, see scripts/setup_vllm.sh)")
@@ -199,7 +200,7 @@ def main() -> None:
             print(f"  [{index}/{len(cells)}] hard={hard:g} {name}: {row['median_step_s']:.3f} s/step", flush=True)
         order = [f"{float(h):g}|{name}" for h in args.hard.split(",") for name in VARIANTS]
         results = {key: {**runs[key][0], "median_step_s": statistics.median(r["median_step_s"] for r in runs[key]),
-                         "all_step_s": [r["median_step_s"] for r in runs[key]]} for key in order}
+                         "all_step_s": [r["median_step_s"] for r in runs[key]]} for key in order}  # in cell order
         rss = rss_over_steps(model_dir, args.rss_steps, args) if args.rss_steps else []
 
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
@@ -214,13 +215,14 @@ def main() -> None:
           f"{args.completion_tokens} tokens, torch threads {torch.get_num_threads()}; medians of epochs 2-3 over "
           f"{args.repeats} repeats; load average {os.getloadavg()[0]:.1f}")
     # time ÷ GRPO next to tokens ÷ GRPO: what a variant costs beyond the tokens it generates reads at a glance
-    print(f"{'hard':>5} {'variant':<26} {'step s':>7} {'÷ GRPO':>7} {'tokens ÷':>8} {'rounds':>7} {'tokens':>8} "
-          f"{'tok/s':>7} {'RSS MB':>7}")
+    print(f"{'hard':>5} {'variant':<26} {'step s':>7} {'÷ GRPO (range)':>19} {'tokens ÷':>8} {'rounds':>7} "
+          f"{'tokens':>8} {'tok/s':>7} {'RSS MB':>7}")
     for key, row in results.items():
         hard, name = key.split("|")
         grpo = results[f"{hard}|grpo"]
-        ratio = row["median_step_s"] / grpo["median_step_s"]
-        print(f"{hard:>5} {name:<26} {row['median_step_s']:7.3f} {ratio:7.2f} "
+        ratios = [step / grpo_step for step, grpo_step in zip(row["all_step_s"], grpo["all_step_s"], strict=True)]
+        spread = f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
+        print(f"{hard:>5} {name:<26} {row['median_step_s']:7.3f} {spread:>19} "
               f"{row['tokens_per_step'] / grpo['tokens_per_step']:8.2f} {row['rounds_per_step']:7.2f} "
               f"{row['tokens_per_step']:8.0f} {row['tokens_per_step'] / row['median_step_s']:7.0f} "
               f"{row['peak_rss_mb']:7.0f}")

@@ -10,7 +10,7 @@
 #
 # OUT_DIR (default: $OUT, else gpu_check_out) receives at most 10 small files: env.txt, step_cost.json,
 # step_cost.log, demo_report.md, demo_metrics.json, demo.log, shaped_model.log, lora_1gpu.log, summary.txt. Large outputs (the demo's models) stay
-# in $WORK (default /tmp/ghpo_gpu_check). Each command has its own time limit; together they stay under 8 minutes.
+# in $WORK (default /tmp/ghpo_gpu_check). Each command has its own time limit: 3.5 + 2 + 3 = 8.5 minutes at most.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,7 +36,7 @@ if [ "$DEVICE" = cuda ]; then
   # A ~60 M-parameter model built there; 16 problems x G = 4 in batches of 32: 2 steps an epoch, 3 epochs, 5 variants
   # x 3 hard fractions = 90 steps. Unmeasured on a GPU so far: the limit stops it, its log keeps what it printed.
   STEP_COST=(benchmarks/step_cost.py --gpu --hidden 768 --layers 8 --batch 32 --problems 16 --group_size 4
-             --completion_tokens 96 --hard 0,0.5,1.0)
+             --completion_tokens 96 --hard 0,0.5,1.0 --repeats 1)
   DEMO=(-m ghpo.cli demo --device cuda --bf16 --quick --steps 12)
   # vLLM is not carried to the GPU machine (too big): the recipe runs with transformers generation, completions cut
   # to 256 tokens (a random model never stops), so its peak memory is a lower bound of the recipe's.
@@ -44,7 +44,7 @@ if [ "$DEVICE" = cuda ]; then
   STEP_COST_LIMIT=210; DEMO_LIMIT=120; LORA_LIMIT=180
 elif [ "$DEVICE" = cpu ]; then
   STEP_COST=(benchmarks/step_cost.py --hidden 32 --layers 2 --batch 8 --problems 4 --group_size 4
-             --completion_tokens 8 --hard 0.5)
+             --completion_tokens 8 --hard 0.5 --repeats 1)
   DEMO=(-m ghpo.cli demo --device cpu --quick --steps 1 --warmup_examples 200 --eval_per_level 4 --rl_per_level 8
         --curve_every 0 --threads 1)
   SHAPE=tiny; LORA_FLAGS=(--use_vllm false --max_completion_length 8 --max_steps 1 --use_cpu true --bf16 false

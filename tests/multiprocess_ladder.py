@@ -5,7 +5,10 @@ groups and rank 1 none; in step 2 the opposite. Each rank writes {question: fina
 Usage: python multiprocess_ladder.py MODEL_DIR OUTPUT_DIR PER_DEVICE_BATCH [SEED [CONFIG_JSON]]
 A "levels" entry adds a difficulty column (for a curriculum). A "lora_rank" entry trains a LoRA adapter of that rank instead of the full model. With SEED, the 16 problems get random difficulties (a property test: any assignment must complete); CONFIG_JSON
 overrides GHPOConfig fields (e.g. the parallel ladder, or difficulty memory over several shuffled epochs); its
-"needs" entry, if any, replaces the problems' difficulties.
+"needs" entry, if any, replaces the problems' difficulties. A "save_and_answer" entry saves the trained model to
+OUTPUT_DIR/final (the engine's own final save) and writes the in-memory model's greedy answers to ANSWER_PROMPTS;
+"sync_at_end" pushes the final weights to a vLLM engine as well.
+Runs unchanged under `accelerate launch` (DeepSpeed): each rank also writes the engine it got.
 """
 
 import gc
@@ -45,6 +48,8 @@ def main(model_dir: str, output_dir: str, per_device_batch: int, seed: int | Non
     overrides = dict(overrides or {})
     needs = overrides.pop("needs", None) or needs_for(seed)  # a test's own difficulties (e.g. resampling)
     lora = tiny_lora_config(overrides.pop("lora_rank")) if "lora_rank" in overrides else None
+    save_and_answer = overrides.pop("save_and_answer", False)
+    sync_at_end = overrides.pop("sync_at_end", False)  # vLLM: push the final weights too (every process gathers)
     levels = overrides.pop("levels", None)  # a difficulty column, for a curriculum
     config = {"max_steps": len(needs) * 4 // (per_device_batch * trainer_processes()), "beta": 0.05, **(overrides or {})}
     dataset = make_dataset(needs) if levels is None else make_dataset(needs).add_column("level", levels)
@@ -53,12 +58,44 @@ def main(model_dir: str, output_dir: str, per_device_batch: int, seed: int | Non
     batches = record_batches(trainer)
     trainer.train()
     rank = trainer.accelerator.process_index
+    answers = save_and_answer_greedily(trainer, f"{output_dir}/final") if save_and_answer else None
+    if sync_at_end:
+        trainer.vllm_generation.sync_weights()
+    syncs = getattr(trainer.vllm_generation, "syncs", None) if trainer.use_vllm else None
+    engine = engine_of(trainer.accelerator)
     trainer.close()  # a clean exit: see GHPOTrainer.close
     # What close() relies on: no DDP wrapper (whose Reducer would free the process group holding the GIL) is left.
     ddp_alive = sum(isinstance(obj, torch.nn.parallel.DistributedDataParallel) for obj in gc.get_objects())
     with open(f"{output_dir}/decisions.rank{rank}.json", "w") as file:
         json.dump({"decisions": decisions, "logs": trainer.state.log_history, "ddp_alive": ddp_alive,
+                   "engine": engine, "answers": answers, "vllm_syncs": syncs,
                    "questions": [[row["prompt"][-1]["content"] for row in batch["rows"]] for batch in batches]}, file)
+
+
+ANSWER_PROMPTS = ["What is 3 + 4?", "Solve for x: 2x = 10.", "Problem 5: what is 5 + 5?"]
+
+
+def save_and_answer_greedily(trainer, folder: str) -> list[list[int]]:
+    """Save the model as `ghpo train` does (every process takes part: ZeRO-3 gathers its shards), then the
+    in-memory model's greedy completions of ANSWER_PROMPTS (token ids; under ZeRO-3 the parameters are gathered)."""
+    from trl.models import unwrap_model_for_generation
+
+    trainer.save_model(folder)
+    tokenizer = trainer.processing_class
+    answers = []
+    with unwrap_model_for_generation(trainer.model_wrapped, trainer.accelerator) as model:
+        for prompt in ANSWER_PROMPTS:
+            ids = tokenizer(prompt, return_tensors="pt")["input_ids"].to(trainer.accelerator.device)
+            output = model.generate(ids, do_sample=False, max_new_tokens=8, pad_token_id=tokenizer.pad_token_id)
+            answers.append(output[0, ids.shape[1]:].tolist())
+    return answers
+
+
+def engine_of(accelerator) -> dict:
+    """What accelerate really set up (it can fall back silently: the tests assert this, not the launch command)."""
+    plugin = accelerator.state.deepspeed_plugin if accelerator.distributed_type.value == "DEEPSPEED" else None
+    return {"type": accelerator.distributed_type.value, "processes": accelerator.num_processes,
+            "zero_stage": plugin.zero_stage if plugin else None, "mixed_precision": accelerator.mixed_precision}
 
 
 def trainer_processes() -> int:

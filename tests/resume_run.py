@@ -1,7 +1,8 @@
 """Run by tests/test_resilience.py: a 6-step GHPO run that saves every 2 steps, optionally SIGKILLed after step 3,
 optionally resumed from the last checkpoint in its output dir (as `ghpo train` does). Writes the log history.
 Usage: python resume_run.py MODEL_DIR OUTPUT_DIR {full|crash|resume} [CONFIG_JSON]
-CONFIG_JSON overrides GHPOConfig fields (e.g. a curriculum); the run also writes the questions of each step.
+CONFIG_JSON overrides GHPOConfig fields (e.g. a curriculum); the run also writes the questions of each step. Under a
+multi-process launch (e.g. DeepSpeed) each rank writes its own files (log_history.rankN.json).
 """
 
 import json
@@ -37,11 +38,14 @@ def main(model_dir: str, output_dir: str, mode: str, overrides: str = "{}") -> N
         trainer.add_callback(KillAfterStep(3))
     checkpoint = get_last_checkpoint(output_dir) if mode == "resume" else None
     trainer.train(resume_from_checkpoint=checkpoint)
-    with open(os.path.join(output_dir, "log_history.json"), "w") as file:
+    rank = trainer.accelerator.process_index  # under a multi-process launch, each rank writes its own files
+    suffix = f".rank{rank}" if trainer.accelerator.num_processes > 1 else ""
+    with open(os.path.join(output_dir, f"log_history{suffix}.json"), "w") as file:
         json.dump(trainer.state.log_history, file)
     questions = [[row["prompt"][-1]["content"] for row in batch["rows"]] for batch in batches]
-    with open(os.path.join(output_dir, "questions.json"), "w") as file:  # the steps this process ran
+    with open(os.path.join(output_dir, f"questions{suffix}.json"), "w") as file:  # the steps this process ran
         json.dump(questions, file)
+    trainer.close()  # a clean exit under torchrun / accelerate (see GHPOTrainer.close)
 
 
 if __name__ == "__main__":

@@ -30,8 +30,9 @@ def test_step_cost_prints_a_ratio_per_variant_last(tmp_path):
     lines = run("step_cost.py", "--hard", "0.5", "--repeats", "1", "--problems", "4", "--batch", "8",
                 "--completion_tokens", "16", "--output", "out.json", cwd=tmp_path)
     table = lines[-7:]  # one row per variant, GRPO first with time and tokens ratios 1.00
-    assert table[0].split()[1] == "grpo" and table[0].split()[3:5] == ["1.00", "1.00"]
-    assert all(float(row.split()[-6]) > 0 and float(row.split()[-5]) > 0 for row in table)  # ÷ GRPO, tokens ÷
+    # from the end (variant names hold spaces): ÷ GRPO, (its range over repeats), tokens ÷, rounds, tokens, tok/s, RSS
+    assert table[0].split()[1] == "grpo" and table[0].split()[-7:-4] == ["1.00", "(1.00-1.00)", "1.00"]
+    assert all(float(row.split()[-7]) > 0 and float(row.split()[-5]) > 0 for row in table)  # ÷ GRPO, tokens ÷
     speculative = next(row for row in table if "speculative" in row and "memory" not in row).split()
     assert float(speculative[-4]) == 1.0  # one generation round per step, whatever is hard
     assert json.loads((tmp_path / "out.json").read_text())["results"]

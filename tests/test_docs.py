@@ -307,6 +307,32 @@ def test_the_readme_opens_with_its_two_commands():
     assert [words[:2] for words in shell_lines(first)] == [["bash", "scripts/demo.sh"], ["bash", "scripts/test.sh"]]
 
 
+DECIMAL = re.compile(r"(?<![\w.])\d+(?:,\d{3})*\.\d+(?![\w.])")  # 22.7, 1.24, 1,412.5: not 3 or 2026-12-07
+
+
+def figures_beside_docs_links(text: str) -> list[tuple[str, list[str]]]:
+    """(figure, the docs pages its paragraph links to) for every decimal figure in a paragraph that links to docs/."""
+    found = []
+    for paragraph in re.split(r"\n\s*\n", prose(text)):
+        pages = sorted(set(re.findall(r"\]\((docs/[\w-]+\.md)(?:#[\w-]+)?\)", paragraph)))
+        found += [(figure, pages) for figure in DECIMAL.findall(paragraph)] if pages else []
+    return found
+
+
+def test_the_figure_finder_reads_paragraphs_and_decimals():
+    text = "A 22.7 ± 1.4 gain ([x](docs/a.md#b)), 3 seeds, 2026-12-07.\n\nUnlinked 9.9."
+    assert figures_beside_docs_links(text) == [("22.7", ["docs/a.md"]), ("1.4", ["docs/a.md"])]
+
+
+def test_every_figure_the_readme_quotes_beside_a_docs_link_is_on_that_page():
+    """One home per number: a figure the README quotes next to a link must be the linked page's (current) one."""
+    missing = []
+    for figure, pages in figures_beside_docs_links((ROOT / "README.md").read_text()):
+        if not any(figure in (ROOT / page).read_text() for page in pages):
+            missing.append(f"{figure} (links to {', '.join(pages)})")
+    assert not missing, "README figures not on the pages they link to: " + "; ".join(missing)
+
+
 # --- options ---------------------------------------------------------------------------------------------------------
 
 def train_options() -> set[str]:

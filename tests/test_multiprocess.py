@@ -81,6 +81,7 @@ def test_ghpo_train_under_torchrun_trains_saves_resumes_and_exits(tmp_path):
                "--save_steps", "2"]
     first = launch([*command, "--max_steps", "2"], cwd=REPO)
     assert first.returncode == 0, first.stderr[-3000:]
+    assert first.stderr.count("engine: MULTI_CPU, 2 processes") == 2  # one run of 2 processes, said by each
     assert (output / "model.safetensors").exists() and (output / "checkpoint-2").is_dir()
     second = launch([*command, "--max_steps", "4"], cwd=REPO)
     assert second.returncode == 0, second.stderr[-3000:]

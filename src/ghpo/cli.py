@@ -24,14 +24,14 @@ commands:
 
 def data_check_parser() -> argparse.ArgumentParser:
     """The parser of `ghpo data check` (also read by docs/options.md's generator and the docs tests)."""
+    from .data import add_column_flags
+
     parser = argparse.ArgumentParser(prog="ghpo data check", description="Validate a training dataset: rows kept, "
                                      "rows rejected (with row number and reason), how gold answers were found.")
     parser.add_argument("dataset", help="local .jsonl/.json/.parquet/.csv file or folder, or a Hub dataset id")
     parser.add_argument("--config", default=None, help="Hub dataset configuration name")
     parser.add_argument("--split", default="train", help="split to check (Hub datasets)")
-    parser.add_argument("--problem_column", default="auto", help="question column (default: auto)")
-    parser.add_argument("--answer_column", default="auto", help="gold answer column (default: auto)")
-    parser.add_argument("--solution_column", default="auto", help="worked solution column for hints (default: auto)")
+    add_column_flags(parser)
     parser.add_argument("--show", type=int, default=20, help="rejected rows to print (all are in --rejected_file)")
     parser.add_argument("--rejected_file", default=None, help="write every rejected row number and reason here")
     parser.add_argument("--curriculum_column", default="auto", help="difficulty column whose curriculum stages to "
@@ -52,8 +52,9 @@ def data_check(argv: list[str]) -> int:
         column = args.curriculum_column
         if column == "auto":
             column = "level" if "level" in column_names(raw) else ""
-        dataset, summary = prepare_dataset(raw, args.dataset, args.problem_column, args.answer_column,
-                                           args.solution_column, keep_columns=(column,) if column else ())
+        dataset, summary = prepare_dataset(raw, args.dataset, args.dataset_problem_column,
+                                           args.dataset_answer_column, args.dataset_solution_column,
+                                           keep_columns=(column,) if column else ())
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

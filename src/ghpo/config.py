@@ -68,7 +68,9 @@ class GHPOConfig(GRPOConfig):
     )
     solution_column: str = field(
         default="solution",
-        metadata={"help": "Dataset column holding the worked solution that hints are cut from ('' or None: no hint)."},
+        metadata={"help": "GHPOTrainer from Python: the train dataset's column holding the worked solution that hints "
+                  "are cut from. `ghpo train` prepares its rows with this column always named 'solution': name your "
+                  "data's column with --dataset_solution_column instead (ghpo train stops on any other value)."},
     )
     hint_truncated_groups: bool = field(
         default=True,

@@ -14,6 +14,8 @@ Column mapping (`auto` picks the first that exists):
 
 from __future__ import annotations
 
+import argparse
+
 import json
 import os
 import re
@@ -263,3 +265,12 @@ def prepare_dataset(
     if not prepared_rows:
         raise DataError(f"{source}: no usable rows.\n{summary}")
     return Dataset.from_list(prepared_rows), summary
+
+
+def add_column_flags(parser: argparse.ArgumentParser) -> None:
+    """The dataset's column names, spelt as `ghpo train` spells them (the short spelling of earlier versions kept)."""
+    for role, what in [("problem", "question column"), ("answer", "gold answer column"),
+                       ("solution", "worked-solution column the hints are cut from")]:
+        parser.add_argument(f"--dataset_{role}_column", f"--{role}_column", default="auto",
+                            help=f"{what}, as ghpo train's --dataset_{role}_column (default: auto; --{role}_column "
+                            "is the old spelling)")

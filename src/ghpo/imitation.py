@@ -49,11 +49,13 @@ class HintImitation:
     final rungs."""
 
     def _check_imitation_supported(self) -> None:
-        if getattr(self, "is_fsdp_enabled", False) or (
-                getattr(self, "is_deepspeed_enabled", False)
-                and getattr(self.accelerator.state.deepspeed_plugin, "zero_stage", 0) == 3):
-            raise NotImplementedError("hint_imitation_coef > 0 runs an extra forward pass on some processes only: "
-                                      "not supported with FSDP or DeepSpeed ZeRO-3 (their forward is collective).")
+        if getattr(self, "is_fsdp_enabled", False):
+            raise NotImplementedError("hint_imitation_coef > 0 is not supported with FSDP (untested: accelerate sets "
+                                      "FSDP up only on GPUs); use DDP or DeepSpeed ZeRO-2 / ZeRO-3.")
+        # ZeRO-3 gathers each layer's parameters in every forward pass, a collective: then every process runs the
+        # imitation forward, one with nothing to imitate on a row with no target (NLL 0, gradient 0).
+        self._imitation_forward_everywhere = getattr(self, "is_deepspeed_enabled", False) and getattr(
+            self.accelerator.state.deepspeed_plugin, "zero_stage", 0) == 3
 
     def _imitation_targets(self, rows, rollout, final_rung: dict[int, int], ratios: list[float]) -> None:
         """Remember, per row of this batch, the bare question + the hint of its group when the ladder solved the
@@ -87,15 +89,21 @@ class HintImitation:
         loss = super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         if ids is None or self.args.hint_imitation_coef <= 0:
             return loss
-        nll = torch.zeros((), device=loss.device)
-        if mask.any():
-            keep = mask.any(dim=1)  # only rows with something to imitate go through the model
-            ids, mask = ids[keep], mask[keep]
-            attention = (torch.arange(ids.shape[1], device=ids.device) <=
-                         (mask * torch.arange(ids.shape[1], device=ids.device)).max(dim=1, keepdim=True).values)
-            # The unwrapped module: no collective in its forward, so a process with nothing to imitate skips it;
-            # its gradients reach the same parameters, reduced with the GRPO loss's in the one backward.
-            logits = self.accelerator.unwrap_model(model)(input_ids=ids, attention_mask=attention.long()).logits
-            nll = masked_token_nll(logits, ids, mask)
+        nll = self._imitation_nll(model, ids, mask)
         self._metrics["train"]["ghpo/imitation_loss"].append(self.accelerator.gather(nll.detach()).mean().item())
         return loss + self.args.hint_imitation_coef * nll
+
+    def _imitation_nll(self, model, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Mean NLL of the hint tokens in `mask`; only rows with something to imitate go through the model."""
+        keep = mask.any(dim=1)  # (B,)
+        if not keep.any():
+            if not getattr(self, "_imitation_forward_everywhere", False):
+                return torch.zeros((), device=ids.device)
+            keep[0] = True  # a row with no target: this process still takes part in ZeRO-3's gathers
+        ids, mask = ids[keep], mask[keep]
+        positions = torch.arange(ids.shape[1], device=ids.device)
+        attention = positions <= (mask * positions).max(dim=1, keepdim=True).values
+        # The unwrapped module: without ZeRO-3, no collective in its forward, so a process with nothing to imitate
+        # skips it; its gradients reach the same parameters, reduced with the GRPO loss's in the one backward.
+        logits = self.accelerator.unwrap_model(model)(input_ids=ids, attention_mask=attention.long()).logits
+        return masked_token_nll(logits, ids, mask)

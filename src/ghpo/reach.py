@@ -25,7 +25,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .data import level_number
+from .data import add_column_flags, level_number
 from .hints import build_hinted_prompt, hint_prefix
 
 # Between the demo's mixed pool (69 % of GRPO's groups all-fail at the start: GRPO learned alone) and its
@@ -167,9 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--model", required=True, help="the model RL would start from: local folder, LoRA adapter folder or Hub id")
     add("--config", default=None, help="Hub dataset configuration name")
     add("--split", default="train", help="split to read (Hub datasets)")
-    add("--problem_column", default="auto", help="question column (default: auto)")
-    add("--answer_column", default="auto", help="gold answer column (default: auto)")
-    add("--solution_column", default="auto", help="worked solution column the hints are cut from (default: auto)")
+    add_column_flags(parser)
     add("--system_prompt", default=PAPER_SYSTEM_PROMPT, help="system message, as ghpo train's system_prompt "
         "(default: the paper's; '' for none)")
     add("--chat_template", default=None, help="Jinja template text or file; 'none' for plain text (default: the "
@@ -229,8 +227,9 @@ def main(argv: list[str]) -> int:
             raise SystemExit(f"ghpo data reach: --{name} must be >= 1, got {getattr(args, name)}")
     try:
         raw = load_raw_dataset(args.dataset, args.config, args.split)
-        dataset, summary = prepare_dataset(raw, args.dataset, args.problem_column, args.answer_column,
-                                           args.solution_column, system_prompt=args.system_prompt or None)
+        dataset, summary = prepare_dataset(raw, args.dataset, args.dataset_problem_column,
+                                           args.dataset_answer_column, args.dataset_solution_column,
+                                           system_prompt=args.system_prompt or None)
         if levels:
             dataset = select_levels(dataset, levels)
     except DataError as error:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import AutoConfig, AutoModelForCausalLM, PreTrainedTokenizerFast
+from transformers import AutoConfig, LlamaForCausalLM, PreTrainedTokenizerFast, Qwen2ForCausalLM
 
 # Qwen2-style ChatML template; `add_generation_prompt` opens the assistant turn.
 CHAT_TEMPLATE = (
@@ -93,7 +93,9 @@ def build_model(
         bos_token_id=None,
     )
     torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_config(config)
+    # The class itself, not `from_config`: under DeepSpeed ZeRO-3 `from_config` enters `zero.Init`, a collective
+    # that would hang a build made by one process while the others wait (same weights either way).
+    model = {"qwen2": Qwen2ForCausalLM, "llama": LlamaForCausalLM}[architecture](config)
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.generation_config.bos_token_id = None

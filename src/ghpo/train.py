@@ -191,6 +191,10 @@ def check_options(script_args: GHPOScriptArguments, training_args: GHPOConfig, m
     from .options import unhonoured_options
 
     messages = unhonoured_options(script_args, training_args, model_args)
+    if training_args.solution_column != "solution":  # the prepared rows always carry it as 'solution'
+        messages.append(f"solution_column={training_args.solution_column!r}: ghpo train prepares every row's worked "
+                        "solution under the column 'solution', so any other value would turn every hint off. To "
+                        f"name your dataset's column, pass --dataset_solution_column {training_args.solution_column}")
     if model_args.load_in_4bit and model_args.load_in_8bit:
         messages.append("load_in_4bit and load_in_8bit are both set: choose one")
     quantized = model_args.load_in_4bit or model_args.load_in_8bit
@@ -259,6 +263,33 @@ def load_model_and_tokenizer(model_args: ModelConfig, training_args: GHPOConfig)
     return model, tokenizer
 
 
+def check_engine_request() -> None:
+    """Stop before anything loads when the launch asks for FSDP on a machine without an accelerator (accelerate would
+    fail inside its FSDP plugin, or run plain CPU processes instead)."""
+    import torch
+
+    from .engines import engine_mismatch, requested_engine
+
+    if requested_engine(os.environ) == "FSDP" and not torch.accelerator.is_available():
+        raise SystemExit(f"error: {engine_mismatch('FSDP', 'plain CPU processes (no accelerator here)')}")
+
+
+def check_engine(trainer) -> None:
+    """Log the engine the run got (e.g. `engine: DEEPSPEED ZeRO-3, 2 processes`); stop when accelerate silently set
+    up another one than the launch asked for, or did not join the launched processes (`ghpo.engines`)."""
+    from .engines import engine_line, engine_mismatch, process_mismatch, requested_engine
+
+    accelerator = trainer.accelerator
+    actual = accelerator.distributed_type.value
+    plugin = accelerator.state.deepspeed_plugin if actual == "DEEPSPEED" else None
+    logger.info("%s", engine_line(actual, accelerator.num_processes, plugin.zero_stage if plugin else None))
+    launched = int(os.environ.get("WORLD_SIZE", "1"))
+    message = engine_mismatch(requested_engine(os.environ), actual) or process_mismatch(launched,
+                                                                                         accelerator.num_processes)
+    if message:
+        raise SystemExit(f"error: {message}")
+
+
 def main(argv: list[str] | None = None) -> None:
     from transformers import set_seed
     from transformers.trainer_utils import get_last_checkpoint
@@ -272,6 +303,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     script_args, training_args, model_args = parse_args(sys.argv[1:] if argv is None else argv)
     check_options(script_args, training_args, model_args)
+    check_engine_request()
     set_seed(training_args.seed)
     try:
         # before the model: a bad dataset (or curriculum column) fails in seconds
@@ -295,6 +327,7 @@ def main(argv: list[str] | None = None) -> None:
         train_dataset=dataset,
         peft_config=get_peft_config(model_args),  # LoRA (use_peft): TRL wraps the model; the ladder uses it
     )
+    check_engine(trainer)
     if script_args.eval_benchmarks and script_args.eval_benchmarks_steps:
         from .eval.callback import add_benchmark_eval
 

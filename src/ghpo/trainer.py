@@ -52,6 +52,7 @@ from trl.data_utils import is_conversational
 from .climbs import LadderClimbs
 from .config import GHPOConfig
 from .curriculum import CurriculumSampling
+from .engines import join_deepspeed_comm
 from .hints import build_hinted_prompt, fit_hint, hint_prefix
 from .ladder import (
     LadderRecord,
@@ -93,7 +94,9 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, Curriculu
             for f in funcs
         ]
         # vLLM on a CPU box: TRL's weight sync cannot work there, so TRL builds ghpo.vllm_cpu's adapter instead.
-        with cpu_vllm_generation(kwargs.get("args", args[0] if args else None)):
+        config = kwargs.get("args", args[0] if args else None)
+        join_deepspeed_comm(config)  # a CPU DeepSpeed launch: ZeRO-3's zero.Init must see every process
+        with cpu_vllm_generation(config):
             super().__init__(model, reward_funcs, *args, **kwargs)
         if not isinstance(self.args, GHPOConfig):
             raise TypeError(f"GHPOTrainer needs a GHPOConfig, got {type(self.args).__name__}")
@@ -111,6 +114,8 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, Curriculu
         self._accuracy_index = names.index(accuracy_name) if accuracy_name in names else None
         if self.args.uses_hints or self.args.zero_variance_resampling:
             self._check_ladder_supported(names)
+        if self.args.uses_hints or self.args.fixed_hint_ratio is not None:
+            self._check_solution_column()
         if self.args.zero_variance_resampling:
             self._check_resampling_supported()
         if self.args.hint_imitation_coef > 0:
@@ -136,6 +141,13 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, Curriculu
         check_whole_groups_per_process(
             self.args.per_device_train_batch_size, self.args.steps_per_generation, self.num_generations
         )
+
+    def _check_solution_column(self) -> None:
+        """A hint column the dataset lacks would turn every hint off without a word: refuse it."""
+        columns = getattr(self.train_dataset, "column_names", None)  # None: an iterable dataset, unknown up front
+        if columns is not None and self.args.solution_column not in columns:
+            raise ValueError(f"solution_column={self.args.solution_column!r} is not a column of the train dataset "
+                             f"{columns}: no row could be hinted. Name the column that holds the worked solutions.")
 
     # --- the two seams ---------------------------------------------------------------------------------------
 
@@ -354,6 +366,8 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, Curriculu
         self.accelerator.wait_for_everyone()
         if self.use_vllm and self.vllm_mode == "colocate":  # stop it while its process groups still exist
             shut_down_colocated_engine(self.vllm_generation)
+        if self.is_deepspeed_enabled:  # DeepSpeed's engine.destroy() needs the process group: free it first
+            self.accelerator.free_memory()
         self.accelerator.end_training()
         self.model_wrapped = self.model  # the DDP wrapper, and its Reducer, go...
         self.accelerator.free_memory()  # ...with the accelerator's own references to it

@@ -3,14 +3,18 @@ rounds sent to it in whole groups, and the policy's weights reloaded into it fro
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
+import torch
 
 from engine_probe import (
     FINAL_RATIO,
@@ -106,3 +110,46 @@ def test_server_weights_track_the_policy_after_optimizer_steps(engine_model_dir,
           f"sync {trainer.vllm_generation.last_sync_s:.3f} s")
     assert gaps["synced"] < 0.05
     assert gaps["never synced"] > 0.3 and gaps["one step stale"] > 0.1
+
+
+def test_zero3_trainers_beside_the_server_train_sync_and_exit_0(engine_model_dir, tmp_path, server_url):
+    """The paper's topology in miniature: `vllm serve` on one side, 2 ZeRO-3 trainer processes (`accelerate launch`
+    with the shipped zero3.yaml, CPU overrides only) on the other. Hint rounds go to the server, every process
+    gathers the sharded weights for each sync, the server ends up scoring like the trained policy, and the run exits
+    0."""
+    pytest.importorskip("deepspeed")
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl.generation.vllm_client import VLLMClient
+
+    from ghpo.testing import MIXED
+
+    repo = Path(__file__).resolve().parents[2]
+    launch = [sys.executable, "-m", "accelerate.commands.launch", "--config_file",
+              str(repo / "recipes" / "accelerate" / "zero3.yaml"), "--num_processes", "2", "--mixed_precision", "no"]
+    overrides = {"needs": [MIXED, 0.25, MIXED, 5.0, MIXED, 0.5, MIXED, 0.0], "use_vllm": True, "vllm_mode": "server",
+                 "vllm_server_base_url": server_url, "max_steps": 3, "learning_rate": 3e-2, "bf16": False,
+                 "save_and_answer": True, "sync_at_end": True}
+    env = {**os.environ, "DS_ACCELERATOR": "cpu", "LOCAL_SIZE": "2", "CUDA_VISIBLE_DEVICES": "",
+           "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    result = subprocess.run([*launch, str(repo / "tests" / "multiprocess_ladder.py"), engine_model_dir, str(tmp_path),
+                             "8", "0", json.dumps(overrides)], env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    records = [json.loads(path.read_text()) for path in sorted(tmp_path.glob("decisions.rank*.json"))]
+    assert [record["engine"]["type"] for record in records] == ["DEEPSPEED", "DEEPSPEED"]
+    assert {record["engine"]["zero_stage"] for record in records} == {3}
+    assert {record["engine"]["processes"] for record in records} == {2}
+    steps = [entry for entry in records[0]["logs"] if "ghpo/generation_rounds" in entry]
+    assert len(steps) == 3 and all(entry["ghpo/generation_rounds"] > 1 for entry in steps)  # hint rounds ran
+    assert records[0]["vllm_syncs"] == 4  # one before each step's generation, one at the end
+    # The server, asked directly, scores a fixed sequence as the saved (final) policy does, and not as the base did.
+    tokenizer = AutoTokenizer.from_pretrained(engine_model_dir)
+    sequence, prompt_length = fixed_sequence(tokenizer)
+    client = VLLMClient(base_url=server_url, connection_timeout=60)
+    scored = client.get_sequence_logprobs([sequence], [prompt_length], top_logprobs=1)
+    server = torch.tensor(scored["actual_logprobs"][0]).flatten()
+    trained = policy_logprobs(AutoModelForCausalLM.from_pretrained(tmp_path / "final"), sequence, prompt_length)
+    base = policy_logprobs(AutoModelForCausalLM.from_pretrained(engine_model_dir), sequence, prompt_length)
+    print("server vs trained policy:", float((server - trained).abs().max()),
+          "trained vs base:", float((trained - base).abs().max()))
+    assert float((server - trained).abs().max()) < 0.05
+    assert float((trained - base).abs().max()) > 0.3

@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[2]
 def test_step_cost_through_the_engine_measures_every_variant(tmp_path):
     output = tmp_path / "cost.json"
     command = [sys.executable, str(REPO / "benchmarks" / "step_cost.py"), "--vllm", "--hard", "0.5",
-               "--problems", "4", "--batch", "8", "--completion_tokens", "8", "--output", str(output)]
+               "--problems", "4", "--batch", "8", "--completion_tokens", "8", "--repeats", "1",
+               "--output", str(output)]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900,
                             # this pytest process's own engines hold the default port 29500
                             env={**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1",
