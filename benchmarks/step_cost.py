@@ -1,7 +1,7 @@
 """What does the hint ladder cost? GRPO vs GHPO variants, same model, data and batch, hard fraction controlled.
 
-    python benchmarks/step_cost.py                       # tiny CPU model, every cell 3 times: ~9 minutes on one core
-    python benchmarks/step_cost.py --repeats 1           # every cell once (~3 minutes): a quick look, noisier
+    python benchmarks/step_cost.py                       # tiny CPU model, every cell 3 times: ~13 minutes on one core
+    python benchmarks/step_cost.py --repeats 1           # every cell once (~4.5 minutes): a quick look, noisier
     python benchmarks/step_cost.py --rss_steps 200       # also: resident memory over a 200-step GHPO run
     python benchmarks/step_cost.py --gpu --hidden 1024 --layers 12 --batch 64 --completion_tokens 256   # GPU, bf16
     .venv-vllm/bin/python benchmarks/step_cost.py --vllm   # generation by a real (CPU) vLLM engine: a batched one

@@ -114,6 +114,7 @@ def render() -> str:
     from ghpo.eval.cli import build_parser as eval_parser
     from ghpo.reach import build_parser as reach_parser
     from ghpo.smollm import build_parser as smollm_parser
+    from ghpo.solve import build_parser as solve_parser
     from ghpo.train import GHPOScriptArguments
 
     ghpo_fields = own_fields(GHPOConfig, GRPOConfig)
@@ -184,6 +185,12 @@ def render() -> str:
         "Where a model stands on the guidance map, on its own training pool: [baselines.md](baselines.md#the-map-when-are-hints-worth-paying-for).",
         "",
         *parser_rows(reach_parser()),
+        "",
+        "## ghpo data solve",
+        "",
+        "Worked solutions for an answer-only dataset: [training.md](training.md#my-data-has-no-worked-solutions).",
+        "",
+        *parser_rows(solve_parser()),
         "",
         "## ghpo fetch-smollm2",
         "",

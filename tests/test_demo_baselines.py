@@ -1,5 +1,5 @@
 """The demo's baseline arms: the paper's curriculum (grpo-cl, grpo-cl-h), SFT on the pool's solutions (sft,
-sft-grpo) and token-matched GRPO (grpo-matched). Hand-worked pieces here; one --quick run trains them all."""
+sft-grpo, sft-ghpo) and token-matched GRPO (grpo-matched). Hand-worked pieces here; one --quick run trains them all."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ghpo.demo.saved import arm_key, run_key
 from ghpo.demo.settings import parse_settings
 from ghpo.demo.world import rl_dataset
 
-BASELINES = ["grpo-cl", "grpo-cl-h", "sft", "sft-grpo", "grpo-matched"]
+BASELINES = ["grpo-cl", "grpo-cl-h", "sft", "sft-grpo", "sft-ghpo", "grpo-matched"]
 
 
 def test_the_paper_baselines_are_options_of_the_same_trainer(tmp_path):
@@ -68,7 +68,7 @@ def test_sft_knobs_change_only_the_sft_arms_keys(tmp_path):
     key = run_key(default, base)
     assert arm_key(key, default, "grpo") == key and arm_key(key, default, "grpo-matched") == key
     assert arm_key(key, default, "sft") != arm_key(key, other, "sft")
-    assert arm_key(key, default, "sft-grpo") != key
+    assert arm_key(key, default, "sft-grpo") != key and arm_key(key, default, "sft-ghpo") != key
 
 
 def test_arms_table_reports_sft_tokens_and_minutes():
@@ -97,5 +97,6 @@ def test_quick_demo_trains_every_baseline_arm(tmp_path):
     assert set(rows) == {"grpo", "ghpo", *BASELINES}
     assert rows["sft"]["million_tokens"] == 0 and rows["sft"]["sft_million_tokens"] > 0
     assert rows["sft-grpo"]["million_tokens"] > 0 and rows["sft-grpo"]["sft_million_tokens"] > 0
+    assert rows["sft-ghpo"]["million_tokens"] > 0 and rows["sft-ghpo"]["sft_million_tokens"] > 0
     assert rows["grpo-matched"]["million_tokens"] >= rows["ghpo"]["million_tokens"]  # trained to GHPO's tokens
     assert "GRPO-CL-H" in (output / "report.md").read_text()

@@ -238,6 +238,10 @@ def check_ghpo(argv: list[str]) -> None:
         from ghpo.reach import build_parser as reach_parser
 
         parse_quietly(reach_parser().parse_args, rest[1:])
+    elif command == "data" and rest[:1] == ["solve"]:
+        from ghpo.solve import build_parser as solve_parser
+
+        parse_quietly(solve_parser().parse_args, rest[1:])
     elif command == "fetch-smollm2":
         from ghpo.smollm import build_parser
 

@@ -17,8 +17,8 @@ def test_ghpo_train_refuses_solution_column_and_names_the_flag_that_works(tmp_pa
 
 
 def test_ghpo_train_hints_from_a_dataset_column_named_by_dataset_solution_column(tmp_path):
-    rows = [{"question": f"What is {i} + {i}?", "final": str(2 * i), "worked": f"{i} + {i}\n= {2 * i}\n\\boxed{{{2 * i}}}"}
-            for i in range(16)]
+    rows = [{"question": f"What is {i} + {i}?", "final": str(2 * i),
+             "worked": f"{i} + {i}\n= {2 * i}\n\\boxed{{{2 * i}}}"} for i in range(16)]
     data = tmp_path / "data.jsonl"
     data.write_text("".join(json.dumps(row) + "\n" for row in rows))
     output = tmp_path / "out"

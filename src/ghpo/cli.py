@@ -12,6 +12,8 @@ commands:
   data check   validate a dataset and report what training would use: ghpo data check FILE_OR_HUB_ID
   data reach   how often a model solves a pool bare and with each hint, and what the guidance map says:
                ghpo data reach FILE_OR_HUB_ID --model PATH
+  data solve   worked solutions for an answer-only dataset, by rejection sampling from a teacher:
+               ghpo data solve FILE_OR_HUB_ID --model TEACHER --samples K --output OUT.jsonl
   demo         the embedded default: GRPO vs GHPO on a toy task, on CPU (ghpo demo --help)
   eval         evaluate a model on the paper's six benchmarks, or compare two runs: ghpo eval --model PATH
                [--benchmarks math500,amc23] [--data-dir DIR] [--preset paper|readme|greedy] [--limit N];
@@ -84,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if command == "data" and rest[:1] == ["check"]:
         return data_check(rest[1:])
+    if command == "data" and rest[:1] == ["solve"]:
+        from .solve import main as solve_main
+
+        return solve_main(rest[1:])
     if command == "data" and rest[:1] == ["reach"]:
         from .reach import main as reach_main
 

@@ -150,10 +150,30 @@ def reach_markdown(result: dict) -> str:
     return "\n".join(lines) + f"\n\nOn the guidance map (docs/baselines.md): {result['verdict']}\n"
 
 
+def add_prompt_flags(parser: argparse.ArgumentParser) -> None:
+    """How a problem becomes a prompt, as `ghpo train` makes it (shared by the `ghpo data` commands that sample)."""
+    from .data import PAPER_SYSTEM_PROMPT
+
+    parser.add_argument("--system_prompt", default=PAPER_SYSTEM_PROMPT, help="system message, as ghpo train's "
+                        "system_prompt (default: the paper's; '' for none)")
+    parser.add_argument("--chat_template", default=None, help="Jinja template text or file; 'none' for plain text "
+                        "(default: the tokenizer's)")
+
+
+def add_backend_flags(parser: argparse.ArgumentParser) -> None:
+    """Which engine samples, as `ghpo eval` picks it (shared by the `ghpo data` commands that sample)."""
+    add = parser.add_argument
+    add("--backend", default="auto", choices=["auto", "vllm", "transformers"], help="auto: vLLM when installed "
+        "and a GPU is visible, else transformers")
+    add("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"], help="auto: bfloat16 on "
+        "GPU, float32 on CPU")
+    add("--device", default=None, help="transformers backend device (default: cuda if available, else cpu)")
+    add("--batch_size", type=int, default=8, help="sequences per generate call (transformers)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of `ghpo data reach` (also read by docs/options.md's generator and the docs tests)."""
     from .config import PAPER_HINT_LEAD_IN
-    from .data import PAPER_SYSTEM_PROMPT
 
     parser = argparse.ArgumentParser(prog="ghpo data reach", description=(
         "Sample a training pool's problems as RL would (temperature 1, before any RL) and report, per level and "
@@ -168,10 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--config", default=None, help="Hub dataset configuration name")
     add("--split", default="train", help="split to read (Hub datasets)")
     add_column_flags(parser)
-    add("--system_prompt", default=PAPER_SYSTEM_PROMPT, help="system message, as ghpo train's system_prompt "
-        "(default: the paper's; '' for none)")
-    add("--chat_template", default=None, help="Jinja template text or file; 'none' for plain text (default: the "
-        "tokenizer's)")
+    add_prompt_flags(parser)
     add("--levels", default="", help="keep only these difficulty levels, comma-separated (as ghpo train's "
         "dataset_levels; default: all)")
     add("--per_level", type=int, default=50, help="problems drawn from each level (from the whole pool when it has "
@@ -187,12 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--temperature", type=float, default=1.0, help="sampling temperature (RL's: 1.0)")
     add("--top_p", type=float, default=1.0, help="nucleus sampling")
     add("--max_new_tokens", type=int, default=1024, help="as training's max_completion_length")
-    add("--backend", default="auto", choices=["auto", "vllm", "transformers"], help="auto: vLLM when installed "
-        "and a GPU is visible, else transformers")
-    add("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"], help="auto: bfloat16 on "
-        "GPU, float32 on CPU")
-    add("--device", default=None, help="transformers backend device (default: cuda if available, else cpu)")
-    add("--batch_size", type=int, default=8, help="sequences per generate call (transformers)")
+    add_backend_flags(parser)
     add("--seed", type=int, default=0, help="which problems are drawn, and the sampling seed")
     add("--output_dir", default=None, help="also write reach.json and reach.md here")
     add("--no_progress", action="store_true", help="no progress bar")

@@ -152,7 +152,8 @@ def test_processes_that_did_not_join_one_run_stop_with_the_option_to_fix(tmp_pat
     """`--use_cpu false` on a machine without a GPU: accelerate leaves each launched process alone (1 process each),
     and DeepSpeed would fail later on a batch-size assertion. The run stops first, naming use_cpu."""
     result = launch([*zero_launch_command(3), "-m", "ghpo.cli", "train", "--config", "recipes/tiny_cpu.yaml",
-                     "--output_dir", str(tmp_path / "out"), "--max_steps", "1", "--use_cpu", "false", "--bf16", "false"])
+                     "--output_dir", str(tmp_path / "out"), "--max_steps", "1", "--use_cpu", "false",
+                     "--bf16", "false"])
     assert result.returncode != 0
     assert "the launcher started 2 processes but accelerate set up 1" in result.stderr and "use_cpu" in result.stderr
     assert not (tmp_path / "out" / "model.safetensors").exists()
@@ -160,20 +161,23 @@ def test_processes_that_did_not_join_one_run_stop_with_the_option_to_fix(tmp_pat
 
 def test_a_killed_zero3_run_resumes_like_an_uninterrupted_one(tiny_model_dir, tmp_path):
     """SIGKILL after step 3 (a pre-empted node), resume from the DeepSpeed checkpoint of step 2: steps 3-6 and the
-    final weights equal an uninterrupted run's."""
+    final weights equal an uninterrupted run's. With the difficulty memory, which travels in the checkpoint: its
+    metrics (hits, rungs skipped) after the resume are the uninterrupted run's only if it was restored."""
     command = [*zero_launch_command(3), str(RESUME_SCRIPT), tiny_model_dir]
-    fp32 = json.dumps({"bf16": False})
+    fp32 = json.dumps({"bf16": False, "difficulty_memory": True})
     check(launch([*command, str(tmp_path / "full"), "full", fp32]))
     crash = launch([*command, str(tmp_path / "crashed"), "crash", fp32])
     assert crash.returncode != 0
     assert sorted(p.name for p in (tmp_path / "crashed").glob("checkpoint-*")) == ["checkpoint-2"]
     assert (tmp_path / "crashed" / "checkpoint-2" / "global_step2").is_dir()
+    assert (tmp_path / "crashed" / "checkpoint-2" / "ghpo_difficulty_memory.json").is_file()
     check(launch([*command, str(tmp_path / "crashed"), "resume", fp32]))
     for rank in (0, 1):
         full, resumed = ([entry for entry in json.loads((tmp_path / name / f"log_history.rank{rank}.json").read_text())
                           if "loss" in entry] for name in ("full", "crashed"))
         resumed = resumed[-4:]  # the checkpoint's own history holds steps 1-2
         assert [entry["step"] for entry in resumed] == [3, 4, 5, 6]
+        assert any(entry["ghpo/memory_hit_rate"] > 0 for entry in full[2:])  # the memory is used after step 2
         for got, expected in zip(resumed, full[2:], strict=True):
             assert got.keys() == expected.keys()
             for key in expected.keys() - {"step_time"}:  # wall-clock time differs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,14 @@ def zero_launch_command(stage: int, config_file: str | None = None) -> list[str]
     """`accelerate launch` with the shipped ZeRO config, overriding only the keys a 2-process CPU run needs."""
     config_file = config_file or str(REPO / "recipes" / "accelerate" / f"zero{stage}.yaml")
     return [sys.executable, "-m", "accelerate.commands.launch", "--config_file", config_file, "--num_processes", "2",
-            "--mixed_precision", "no"]
+            "--mixed_precision", "no", "--main_process_port", str(free_port())]
+
+
+def free_port() -> int:
+    """A port no one listens on now: each launch gets its own, so a run still closing cannot block the next."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 DDP_COMMAND = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]

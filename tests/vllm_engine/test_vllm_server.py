@@ -125,7 +125,8 @@ def test_zero3_trainers_beside_the_server_train_sync_and_exit_0(engine_model_dir
 
     repo = Path(__file__).resolve().parents[2]
     launch = [sys.executable, "-m", "accelerate.commands.launch", "--config_file",
-              str(repo / "recipes" / "accelerate" / "zero3.yaml"), "--num_processes", "2", "--mixed_precision", "no"]
+              str(repo / "recipes" / "accelerate" / "zero3.yaml"), "--num_processes", "2", "--mixed_precision", "no",
+              "--main_process_port", str(free_port())]  # this pytest process's own engines may hold 29500
     overrides = {"needs": [MIXED, 0.25, MIXED, 5.0, MIXED, 0.5, MIXED, 0.0], "use_vllm": True, "vllm_mode": "server",
                  "vllm_server_base_url": server_url, "max_steps": 3, "learning_rate": 3e-2, "bf16": False,
                  "save_and_answer": True, "sync_at_end": True}

@@ -20,15 +20,17 @@ ARMS = {
     # the solutions the hints are cut from, taught directly (TRL's SFTTrainer, `SFT_ARMS`), then GRPO or nothing
     "sft": ("grpo", {}),
     "sft-grpo": ("grpo", {}),
+    "sft-ghpo": ("ghpo", {}),  # the same SFT, then paper GHPO: the question "and SFT, then GHPO?"
     # GRPO trained until it has generated as many tokens as GHPO's run of the same seed (`TOKEN_MATCHED`)
     "grpo-matched": ("grpo", {}),
 }
-SFT_ARMS = {"sft": False, "sft-grpo": True}  # arm -> whether GRPO follows the SFT
+SFT_ARMS = {"sft": False, "sft-grpo": True, "sft-ghpo": True}  # arm -> whether RL follows the SFT
 TOKEN_MATCHED = "grpo-matched"
 LABELS = {"grpo": "GRPO", "ghpo": "GHPO (paper)", "dapo": "DAPO resampling", "ghpo-dapo": "GHPO + resampling",
           "ghpo-response": "GHPO, hint in response", "ghpo-imitation": "GHPO + imitation (λ = 1)",
           "grpo-cl": "GRPO-CL (curriculum)", "grpo-cl-h": "GRPO-CL-H (curriculum + 50 % hint)",
-          "sft": "SFT on the pool's solutions", "sft-grpo": "SFT, then GRPO", "grpo-matched": "GRPO, GHPO's tokens"}
+          "sft": "SFT on the pool's solutions", "sft-grpo": "SFT, then GRPO", "sft-ghpo": "SFT, then GHPO",
+          "grpo-matched": "GRPO, GHPO's tokens"}
 
 
 def parse_arms(text: str) -> list[str]:

@@ -92,7 +92,7 @@ def sft_on_pool(settings: DemoSettings, base_dir: Path, pool, seed: int, output_
 def train_arm(settings: DemoSettings, base_dir: Path, pool, arm: str, seed: int, output_dir: Path,
               callbacks: list | None = None, ghpo_tokens: float | None = None) -> dict:
     """One arm as `train_rl` returns it, plus "sft_tokens": the SFT arms first fine-tune on the pool's solutions
-    (then GRPO, or nothing); the token-matched arm trains GRPO until it has generated `ghpo_tokens`."""
+    (then GRPO or GHPO, or nothing); the token-matched arm trains GRPO until it has generated `ghpo_tokens`."""
     sft = {"seconds": 0.0, "tokens": 0}
     if arm in SFT_ARMS:
         sft = sft_on_pool(settings, base_dir, pool, seed, output_dir / "sft" if SFT_ARMS[arm] else output_dir)

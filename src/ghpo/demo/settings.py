@@ -156,13 +156,15 @@ class DemoSettings:
                       "resampling), ghpo-response (the hint opens the answer), ghpo-imitation (+ the NLL of "
                       "solved hints after the bare question, λ = 1); the paper's baselines grpo-cl (the pool by "
                       "level, easiest first) and grpo-cl-h (the same, every prompt with a 50 % hint); sft (TRL's "
-                      "SFTTrainer on the pool's worked solutions, no RL), sft-grpo (that SFT, then GRPO) and "
+                      "SFTTrainer on the pool's worked solutions, no RL), sft-grpo (that SFT, then GRPO), sft-ghpo "
+                      "(that SFT, then paper GHPO) and "
                       "grpo-matched (GRPO until it has generated GHPO's tokens of the same seed, at most 4 x "
                       "--steps). The report adds a table of every arm (pool accuracy, paired differences with GRPO "
                       "and GHPO, generated and SFT tokens, minutes).")
-    sft_epochs: int = _knob(2, "The sft and sft-grpo arms: epochs of SFT on the RL pool's worked solutions (the "
-                            "text hints are cut from), TRL's SFTTrainer from the same base, the warm-up's batch.")
-    sft_learning_rate: float = _knob(1e-4, "The sft and sft-grpo arms: constant SFT learning rate (default: RL's).")
+    sft_epochs: int = _knob(2, "The SFT arms (sft, sft-grpo, sft-ghpo): epochs of SFT on the RL pool's worked "
+                            "solutions (the text hints are cut from), TRL's SFTTrainer from the same base, the "
+                            "warm-up's batch.")
+    sft_learning_rate: float = _knob(1e-4, "The SFT arms: constant SFT learning rate (default: RL's).")
     seeds: int = _knob(1, "Repeat every arm with seeds 0..N-1 and report mean and 95 % interval per level.")
     first_seed: int = _knob(0, "Run seeds first_seed..first_seed+N-1 instead (N = --seeds): splits one --seeds run "
                             "over machines or processes. Copy their runs/ folders into one output_dir and run the "
