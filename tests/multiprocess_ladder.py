@@ -20,6 +20,7 @@ import sys
 import torch
 
 from ghpo.testing import make_dataset, make_trainer, record_batches, tiny_lora_config
+from ghpo.engines import engine_of
 from ghpo.trainer import GHPOTrainer
 
 NEEDS = [0.75, 0.25, 0.0, 0.0, 0.0, 0.0, 5.0, 0.5]
@@ -62,7 +63,7 @@ def main(model_dir: str, output_dir: str, per_device_batch: int, seed: int | Non
     if sync_at_end:
         trainer.vllm_generation.sync_weights()
     syncs = getattr(trainer.vllm_generation, "syncs", None) if trainer.use_vllm else None
-    engine = engine_of(trainer.accelerator)
+    engine = engine_of(trainer.accelerator)  # what accelerate really set up: the tests assert it
     trainer.close()  # a clean exit: see GHPOTrainer.close
     # What close() relies on: no DDP wrapper (whose Reducer would free the process group holding the GIL) is left.
     ddp_alive = sum(isinstance(obj, torch.nn.parallel.DistributedDataParallel) for obj in gc.get_objects())
@@ -89,13 +90,6 @@ def save_and_answer_greedily(trainer, folder: str) -> list[list[int]]:
             output = model.generate(ids, do_sample=False, max_new_tokens=8, pad_token_id=tokenizer.pad_token_id)
             answers.append(output[0, ids.shape[1]:].tolist())
     return answers
-
-
-def engine_of(accelerator) -> dict:
-    """What accelerate really set up (it can fall back silently: the tests assert this, not the launch command)."""
-    plugin = accelerator.state.deepspeed_plugin if accelerator.distributed_type.value == "DEEPSPEED" else None
-    return {"type": accelerator.distributed_type.value, "processes": accelerator.num_processes,
-            "zero_stage": plugin.zero_stage if plugin else None, "mixed_precision": accelerator.mixed_precision}
 
 
 def trainer_processes() -> int:

@@ -38,6 +38,14 @@ def requested_engine(environ: Mapping[str, str]) -> str | None:
     return None
 
 
+def engine_of(accelerator) -> dict:
+    """What accelerate really set up: distributed type, processes, ZeRO stage (None outside DeepSpeed), precision."""
+    kind = accelerator.distributed_type.value
+    plugin = accelerator.state.deepspeed_plugin if kind == "DEEPSPEED" else None
+    return {"type": kind, "processes": accelerator.num_processes, "zero_stage": plugin.zero_stage if plugin else None,
+            "mixed_precision": accelerator.mixed_precision}
+
+
 def engine_line(distributed_type: str, num_processes: int, zero_stage: int | None = None) -> str:
     """The log line that names the engine a run got (tests and users grep it)."""
     engine = f"{distributed_type} ZeRO-{zero_stage}" if distributed_type == "DEEPSPEED" else distributed_type

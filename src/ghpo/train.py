@@ -277,15 +277,13 @@ def check_engine_request() -> None:
 def check_engine(trainer) -> None:
     """Log the engine the run got (e.g. `engine: DEEPSPEED ZeRO-3, 2 processes`); stop when accelerate silently set
     up another one than the launch asked for, or did not join the launched processes (`ghpo.engines`)."""
-    from .engines import engine_line, engine_mismatch, process_mismatch, requested_engine
+    from .engines import engine_line, engine_mismatch, engine_of, process_mismatch, requested_engine
 
-    accelerator = trainer.accelerator
-    actual = accelerator.distributed_type.value
-    plugin = accelerator.state.deepspeed_plugin if actual == "DEEPSPEED" else None
-    logger.info("%s", engine_line(actual, accelerator.num_processes, plugin.zero_stage if plugin else None))
+    engine = engine_of(trainer.accelerator)
+    logger.info("%s", engine_line(engine["type"], engine["processes"], engine["zero_stage"]))
     launched = int(os.environ.get("WORLD_SIZE", "1"))
-    message = engine_mismatch(requested_engine(os.environ), actual) or process_mismatch(launched,
-                                                                                         accelerator.num_processes)
+    message = engine_mismatch(requested_engine(os.environ), engine["type"]) or process_mismatch(launched,
+                                                                                                engine["processes"])
     if message:
         raise SystemExit(f"error: {message}")
 
