@@ -1,6 +1,7 @@
 """Where does a hinted prompt's extra cost go? Generation, log-prob passes and loss + backward, timed apart.
 
-    python benchmarks/padding_tax.py             # tiny CPU model, ~2 minutes on one core
+    python benchmarks/padding_tax.py             # tiny CPU model, ~6 minutes on one core (3 repeats)
+    python benchmarks/padding_tax.py --repeats 1 # every cell once (~2 minutes): a quick look, noisier
 
 Hint-first generation costs ~1.2x a GRPO step for ~1.0x the generated tokens: hinted prompts are longer, and TRL
 pads every row of a generation batch to its longest prompt, in generation and in every training pass. This script
@@ -10,13 +11,16 @@ call, the log-prob passes outside the loss (old / reference log-probs, when TRL 
 step (loss forward + backward), each second booked once. It also prints the share of prompt positions that are
 padding.
 
-Ratios are to the bare run, means over steps 3+ (after warm-up), measured side by side in one process.
+Seconds are means over steps 3+ (after warm-up); each cell is measured `--repeats` times, the three prompt mixes in a
+shuffled order each repeat, side by side in one process. Printed: the median over repeats, and the ratio to the bare
+run of the same repeat as its median and range over repeats.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import tempfile
 import time
@@ -107,23 +111,41 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--completion_tokens", type=int, default=96)
     parser.add_argument("--num_iterations", type=int, default=2, help="2: TRL computes old log-probs too")
+    parser.add_argument("--repeats", type=int, default=3, help="measure every prompt mix this many times, in shuffled "
+                        "order; print the median and the ratio's range (shared machines are noisy)")
     args = parser.parse_args()
     torch.manual_seed(0)
+    shares, order = (0.0, 0.5, 1.0), random.Random(0)
+    repeats = []  # one {share: result} per repeat
     with tempfile.TemporaryDirectory() as folder:
         model_dir = build_tiny_model(folder, ["Step one of problem 3. " * 10], vocab_size=300, hidden_size=128,
                                      num_layers=4, num_heads=4)
-        results = {share: run(model_dir, share, args) for share in (0.0, 0.5, 1.0)}
+        for _ in range(args.repeats):
+            repeats.append({share: run(model_dir, share, args) for share in order.sample(shares, len(shares))})
     print(f"\nGRPO, {args.batch} rows/step, {args.completion_tokens} completion tokens, num_iterations "
-          f"{args.num_iterations}; seconds per optimizer step (mean of steps 3-{args.steps}) and ratio to bare "
-          "prompts")
+          f"{args.num_iterations}; seconds per optimizer step (mean of steps 3-{args.steps}), median of "
+          f"{args.repeats} repeat(s), and the ratio to bare prompts (median; range over repeats)")
     print("| prompts | padding share | generation | old log-probs | rewards etc. | loss + backward | total |")
     print("|---|---|---|---|---|---|---|")
-    bare = results[0.0]
-    for share, result in results.items():
-        cells = [f"{result[key]:.3f} s ({result[key] / bare[key]:.2f}x)" if bare[key] > 0 else f"{result[key]:.3f} s"
+    for share in shares:
+        cells = [cell([r[share][key] for r in repeats], [r[0.0][key] for r in repeats])
                  for key in ("generation", "logps", "other", "train", "total")]
         label = {0.0: "all bare", 0.5: "half hinted (50 %)", 1.0: "all hinted (50 %)"}[share]
-        print(f"| {label} | {result['padding']:.0%} | " + " | ".join(cells) + " |")
+        padding = statistics.median(r[share]["padding"] for r in repeats)
+        print(f"| {label} | {padding:.0%} | " + " | ".join(cells) + " |")
+
+
+def cell(seconds: list[float], bare: list[float]) -> str:
+    """'0.927 s (1.18x; 1.10-1.25)': the median seconds, and the median and range of the per-repeat ratios.
+
+    >>> cell([2.0, 3.0, 2.5], [1.0, 1.0, 1.0]), cell([2.0], [1.0]), cell([0.5], [0.0])
+    ('2.500 s (2.50x; 2.00-3.00)', '2.000 s (2.00x)', '0.500 s')
+    """
+    if min(bare) <= 0:
+        return f"{statistics.median(seconds):.3f} s"
+    ratios = [value / base for value, base in zip(seconds, bare, strict=True)]
+    spread = f"; {min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else ""
+    return f"{statistics.median(seconds):.3f} s ({statistics.median(ratios):.2f}x{spread})"
 
 
 if __name__ == "__main__":

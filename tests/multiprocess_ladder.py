@@ -7,7 +7,8 @@ A "levels" entry adds a difficulty column (for a curriculum). A "lora_rank" entr
 overrides GHPOConfig fields (e.g. the parallel ladder, or difficulty memory over several shuffled epochs); its
 "needs" entry, if any, replaces the problems' difficulties. A "save_and_answer" entry saves the trained model to
 OUTPUT_DIR/final (the engine's own final save) and writes the in-memory model's greedy answers to ANSWER_PROMPTS;
-"sync_at_end" pushes the final weights to a vLLM engine as well.
+"sync_at_end" pushes the final weights to a vLLM engine as well. A "bare_until" list makes the problems answer-only,
+scored by `self_hint_reward` (for `hint_source: self`); each rank then writes its store of the model's own solutions.
 Runs unchanged under `accelerate launch` (DeepSpeed): each rank also writes the engine it got.
 """
 
@@ -19,7 +20,7 @@ import sys
 
 import torch
 
-from ghpo.testing import make_dataset, make_trainer, record_batches, tiny_lora_config
+from ghpo.testing import make_dataset, make_trainer, record_batches, self_hint_reward, tiny_lora_config
 from ghpo.engines import engine_of
 from ghpo.trainer import GHPOTrainer
 
@@ -52,10 +53,17 @@ def main(model_dir: str, output_dir: str, per_device_batch: int, seed: int | Non
     save_and_answer = overrides.pop("save_and_answer", False)
     sync_at_end = overrides.pop("sync_at_end", False)  # vLLM: push the final weights too (every process gathers)
     levels = overrides.pop("levels", None)  # a difficulty column, for a curriculum
+    bare_until = overrides.pop("bare_until", None)  # self-hints: each problem solved bare before this step only
     config = {"max_steps": len(needs) * 4 // (per_device_batch * trainer_processes()), "beta": 0.05, **(overrides or {})}
     dataset = make_dataset(needs) if levels is None else make_dataset(needs).add_column("level", levels)
+    reward_funcs = None
+    if bare_until is not None:  # answer-only problems: hints come from the model's own bare successes
+        dataset = dataset.remove_columns("solution").add_column("bare_until", bare_until)
+        dataset = dataset.add_column("solution", [""] * len(bare_until))
+        reward_funcs = [self_hint_reward]
+        config["accuracy_reward_name"] = "self_hint_reward"
     trainer = make_trainer(model_dir, output_dir, dataset, per_device_train_batch_size=per_device_batch,
-                           peft_config=lora, **config)
+                           peft_config=lora, reward_funcs=reward_funcs, **config)
     batches = record_batches(trainer)
     trainer.train()
     rank = trainer.accelerator.process_index
@@ -70,6 +78,7 @@ def main(model_dir: str, output_dir: str, per_device_batch: int, seed: int | Non
     with open(f"{output_dir}/decisions.rank{rank}.json", "w") as file:
         json.dump({"decisions": decisions, "logs": trainer.state.log_history, "ddp_alive": ddp_alive,
                    "engine": engine, "answers": answers, "vllm_syncs": syncs,
+                   "own_solutions": trainer._own_solutions.state_dict() if trainer._own_solutions else None,
                    "questions": [[row["prompt"][-1]["content"] for row in batch["rows"]] for batch in batches]}, file)
 
 

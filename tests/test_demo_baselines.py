@@ -1,5 +1,6 @@
 """The demo's baseline arms: the paper's curriculum (grpo-cl, grpo-cl-h), SFT on the pool's solutions (sft,
-sft-grpo, sft-ghpo) and token-matched GRPO (grpo-matched). Hand-worked pieces here; one --quick run trains them all."""
+sft-grpo, sft-ghpo), token-matched GRPO (grpo-matched) and the answer-only arms (ghpo-self, ghpo-solved).
+Hand-worked pieces here; one --quick run trains them all."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ghpo.demo.saved import arm_key, run_key
 from ghpo.demo.settings import parse_settings
 from ghpo.demo.world import rl_dataset
 
-BASELINES = ["grpo-cl", "grpo-cl-h", "sft", "sft-grpo", "sft-ghpo", "grpo-matched"]
+BASELINES = ["grpo-cl", "grpo-cl-h", "sft", "sft-grpo", "sft-ghpo", "grpo-matched", "ghpo-self", "ghpo-solved"]
 
 
 def test_the_paper_baselines_are_options_of_the_same_trainer(tmp_path):
@@ -100,3 +101,6 @@ def test_quick_demo_trains_every_baseline_arm(tmp_path):
     assert rows["sft-ghpo"]["million_tokens"] > 0 and rows["sft-ghpo"]["sft_million_tokens"] > 0
     assert rows["grpo-matched"]["million_tokens"] >= rows["ghpo"]["million_tokens"]  # trained to GHPO's tokens
     assert "GRPO-CL-H" in (output / "report.md").read_text()
+    solved = json.loads((output / "runs" / "ghpo-solved-seed0.json").read_text())["result"]
+    assert solved["teacher"]["samples"] >= 1 and solved["teacher_tokens"] == solved["teacher"]["tokens"] > 0
+    assert rows["ghpo-solved"]["million_tokens"] * 1e6 > solved["teacher_tokens"]  # the teacher's tokens count

@@ -113,3 +113,25 @@ def test_imitation_with_hinted_groups_on_one_rank_only_completes(tiny_model_dir,
     logs = [json.loads(path.read_text())["logs"] for path in sorted(tmp_path.glob("decisions.rank*.json"))]
     losses = [[entry["ghpo/imitation_loss"] for entry in log if "ghpo/imitation_loss" in entry] for log in logs]
     assert losses[0] == losses[1] and all(value > 0 for value in losses[0])  # gathered: the same on both ranks
+
+
+def test_self_hints_from_either_rank_give_both_ranks_one_store(tiny_model_dir, tmp_path):
+    # 16 answer-only problems, two shuffled epochs of 4 steps (2 groups per rank per step): problems 0-11 are solved
+    # bare in epoch 1 only, 12-15 never. In epoch 2 a problem may sit on the other rank than the one that stored
+    # its solution: every one of 0-11 must still climb on its own hint, and 12-15 stay unhinted.
+    overrides = {"hint_source": "self", "bare_until": [4] * 12 + [0] * 4, "needs": [0.0] * 16, "max_steps": 8,
+                 "shuffle_dataset": True}
+    result = launch([*TORCHRUN, str(SCRIPT), tiny_model_dir, str(tmp_path), "8", "5", json.dumps(overrides)])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    ranks = [json.loads(path.read_text()) for path in sorted(tmp_path.glob("decisions.rank*.json"))]
+    epoch_two = {}  # problem -> its final hint ratio in epoch 2, from the rank that held it then
+    for rank in ranks:
+        for question in {q for batch in rank["questions"][4:] for q in batch}:
+            epoch_two[int(question.split()[1].rstrip(":"))] = rank["decisions"][question]
+    assert epoch_two == {i: 0.25 if i < 12 else 0.0 for i in range(16)}
+    assert ranks[0]["own_solutions"] == ranks[1]["own_solutions"]  # merged in the same order on both ranks
+    assert len(ranks[0]["own_solutions"]["texts"]) == 12
+    for rank in ranks:
+        steps = [entry for entry in rank["logs"] if "ghpo/self_hinted_frac" in entry][4:]
+        assert sum(entry["ghpo/self_hinted_frac"] for entry in steps) * 4 == 12  # global counts, 4 groups a step
+        assert all(entry["ghpo/self_hint_rescue_rate"] == 1.0 for entry in steps)

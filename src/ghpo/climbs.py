@@ -52,6 +52,7 @@ class LadderClimbs:
             solved = ~hard_group_mask(accuracy, self.num_generations)  # (len(groups),)
             final_rung.update((group, rung) for group in groups)
             pending[torch.tensor(groups, dtype=torch.long)[solved]] = False
+            record.solved_groups.update(group for group, ok in zip(groups, solved.tolist()) if ok)
             record.hard_at_rung[rung] += len(groups)
             record.solved_at_rung[rung] += int(solved.sum())
         return final_rung
@@ -110,6 +111,8 @@ class LadderClimbs:
             picks.append(pick)
             final_rung[group] = plan[pick][1]
             record.solved_at_rung[plan[pick][1]] += solved[pick]
+            if solved[pick]:
+                record.solved_groups.add(group)
         rollout.splice(groups, new.select_groups(picks, self.num_generations), self.num_generations)
         return final_rung
 

@@ -15,6 +15,7 @@ RL_TYPES = ("ghpo", "grpo")
 LADDER_MODES = ("sequential", "parallel", "speculative")
 HINT_PLACEMENTS = ("prompt", "response")
 CURRICULUM_MISSING = ("error", "first", "last")
+HINT_SOURCES = ("dataset", "self", "dataset_then_self")
 
 
 @dataclass
@@ -71,6 +72,22 @@ class GHPOConfig(GRPOConfig):
         metadata={"help": "GHPOTrainer from Python: the train dataset's column holding the worked solution that hints "
                   "are cut from. `ghpo train` prepares its rows with this column always named 'solution': name your "
                   "data's column with --dataset_solution_column instead (ghpo train stops on any other value)."},
+    )
+    hint_source: str = field(
+        default="dataset",
+        metadata={
+            "help": "What hints are cut from. 'dataset' (the paper): the row's worked solution; rows without one "
+            "train as plain GRPO. 'self': the model's own earlier solution of the problem — the shortest completion "
+            "of the bare question the accuracy reward scored correct (hinted successes do not count), remembered "
+            "per problem and saved in checkpoints; dataset solutions are ignored. 'dataset_then_self': the dataset's "
+            "solution where the row has one, else the model's own. For answer-only data (docs/training.md).",
+            "choices": list(HINT_SOURCES),
+        },
+    )
+    self_hint_store_size: int = field(
+        default=20_000,
+        metadata={"help": "hint_source self / dataset_then_self: problems whose own solution is remembered (the one "
+                  "stored longest ago is dropped first)."},
     )
     hint_truncated_groups: bool = field(
         default=True,
@@ -209,6 +226,13 @@ class GHPOConfig(GRPOConfig):
             raise ValueError(f"hint_imitation_coef must be >= 0, got {self.hint_imitation_coef}.")
         if self.resample_max_rounds < 1:
             raise ValueError(f"resample_max_rounds must be >= 1, got {self.resample_max_rounds}.")
+        if self.hint_source not in HINT_SOURCES:
+            raise ValueError(f"hint_source must be one of {HINT_SOURCES}, got {self.hint_source!r}.")
+        if self.hint_source != "dataset" and self.rl_type != "ghpo":
+            raise ValueError(f"hint_source={self.hint_source!r} feeds the hint ladder: it needs rl_type ghpo "
+                             "(the fixed-hint baseline cuts its hints from the dataset's solutions).")
+        if self.self_hint_store_size < 1:
+            raise ValueError(f"self_hint_store_size must be >= 1, got {self.self_hint_store_size}.")
         if self.start_hint_step < 0:
             raise ValueError(f"start_hint_step must be >= 0, got {self.start_hint_step}.")
         self._check_baselines()

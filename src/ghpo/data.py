@@ -142,7 +142,8 @@ class DataSummary:
             f"  rows: {self.rows}, kept: {self.kept}, rejected: {len(self.rejected)}",
             "  gold answer found via: "
             + ", ".join(f"{GOLD_SOURCE_NAMES.get(k, k)}: {n}" for k, n in self.gold_sources.most_common()),
-            f"  rows without a solution (train as plain GRPO, never hinted): {self.without_solution}",
+            f"  rows without a solution (plain GRPO, unless hint_source self or dataset_then_self): "
+            f"{self.without_solution}",
             f"  solution length in characters (rows with one): {_length_stats(self.hint_lengths)}",
             f"  duplicate questions: {self.duplicates}",
         ]

@@ -130,6 +130,12 @@ class LadderRecord:
     resample_tokens: int = 0  # their completion tokens
     refilled: int = 0  # flat slots refilled with a group whose rewards differ
     unfilled: int = 0  # flat slots left after the last round
+    solved_groups: set[int] = field(default_factory=set)  # groups the climb solved at some rung
+    self_hints: bool = False  # hint_source self / dataset_then_self: log the ghpo/self_* metrics
+    self_climbed: int = 0  # groups that climbed the ladder on hints cut from the model's own solution
+    self_rescued: int = 0  # of those, groups solved at some rung
+    self_hinted: int = 0  # groups whose kept rows carry a self-hint
+    self_stored: int = 0  # problems in the store (the same on every process)
 
     def counts(self) -> dict[str, float]:
         """Additive counts, to be summed over processes before `metrics_from_counts`."""
@@ -158,6 +164,9 @@ class LadderRecord:
             "refilled": self.refilled,
             "unfilled": self.unfilled,
         }
+        if self.self_hints:
+            counts.update(self_climbed=self.self_climbed, self_rescued=self.self_rescued,
+                          self_hinted=self.self_hinted, self_stored=self.self_stored)
         for rung in range(len(self.ratios)):
             counts[f"hard_at_rung_{rung}"] = self.hard_at_rung[rung] if rung < len(self.hard_at_rung) else 0
             counts[f"solved_at_rung_{rung}"] = self.solved_at_rung[rung] if rung < len(self.solved_at_rung) else 0
@@ -191,6 +200,11 @@ def metrics_from_counts(counts: dict[str, float], ratios: Sequence[float]) -> di
         "ghpo/resample_refilled_frac": counts["refilled"] / groups,
         "ghpo/resample_unfilled_frac": counts["unfilled"] / groups,
     }
+    if "self_climbed" in counts:  # hint_source self / dataset_then_self
+        metrics["ghpo/self_hinted_frac"] = counts["self_hinted"] / groups
+        metrics["ghpo/self_hint_rescue_rate"] = counts["self_rescued"] / max(counts["self_climbed"], 1)
+        # The store is the same on every process: the summed count over the number of processes.
+        metrics["ghpo/self_solutions_stored"] = counts["self_stored"] / max(counts["processes"], 1)
     for rung, ratio in enumerate(ratios):
         metrics[f"ghpo/hard_frac_at_{ratio:g}"] = counts[f"hard_at_rung_{rung}"] / groups
         metrics[f"ghpo/solved_frac_at_{ratio:g}"] = counts[f"solved_at_rung_{rung}"] / groups

@@ -46,6 +46,18 @@ def accuracy_reward(prompts, completions, needs_ratio, solution, **kwargs) -> li
     ]
 
 
+def self_hint_reward(prompts, completions, bare_until, trainer_state, **kwargs) -> list[float]:
+    """Scripted accuracy for self-hints: every other row of a bare prompt is right while the optimizer step is below
+    the row's `bare_until` (the model solves the problem, then loses it); every other row of a hinted prompt is
+    right, whatever the hint (which comes from the model's own stored completion, not from the dataset)."""
+    def hinted(prompt) -> bool:
+        text = prompt if isinstance(prompt, str) else [m for m in prompt if m["role"] == "user"][-1]["content"]
+        return PAPER_HINT_LEAD_IN in text
+
+    return [float(index % 2 == 0 and (hinted(prompt) or trainer_state.global_step < until))
+            for index, (prompt, until) in enumerate(zip(prompts, bare_until, strict=True))]
+
+
 def make_dataset(needs_ratios: list[float], conversational: bool = True) -> Dataset:
     """One problem per entry of `needs_ratios`, each with a 100-character solution (so ratios cut exact lengths)."""
     rows = []

@@ -165,6 +165,26 @@ def check_curriculum(dataset, training_args: GHPOConfig) -> None:
     logger.info("%s", stage_summary(stages, dataset[column], column))
 
 
+def hint_source_note(kept: int, without_solution: int, uses_hints: bool, hint_source: str) -> str | None:
+    """A warning when GHPO would hint from the dataset and no row (or most rows) has a worked solution.
+
+    >>> hint_source_note(10, 10, True, "dataset").split(".")[0]
+    'no row of the train dataset has a worked solution, so the hint ladder never runs: this is plain GRPO'
+    >>> hint_source_note(10, 6, True, "dataset").split(".")[0], hint_source_note(10, 10, True, "self")
+    ('6 of 10 rows have no worked solution and are never hinted', None)
+    """
+    if not uses_hints or hint_source != "dataset" or not kept:
+        return None
+    if without_solution == kept:
+        what = "no row of the train dataset has a worked solution, so the hint ladder never runs: this is plain GRPO"
+    elif without_solution * 2 > kept:
+        what = f"{without_solution} of {kept} rows have no worked solution and are never hinted"
+    else:
+        return None
+    return (f"{what}. Get solutions with `ghpo data solve`, or hint from the model's own successes with "
+            "--hint_source self (docs/training.md, 'My data has no worked solutions')")
+
+
 def resolve_local_model(name: str) -> str:
     """`fetched:smollm2` -> the folder `ghpo fetch-smollm2` made; `~/...` expanded. A local folder that is not there
     stops the run with the command that makes it, instead of a Hub error about an invalid repository id."""
@@ -311,6 +331,9 @@ def main(argv: list[str] | None = None) -> None:
     except DataError as error:
         raise SystemExit(f"error: {error}") from error
     logger.info("\n%s", summary)
+    if (note := hint_source_note(summary.kept, summary.without_solution, training_args.uses_hints,
+                                      training_args.hint_source)) is not None:
+        logger.warning("%s", note)
     if "accuracy" in script_args.reward_funcs:
         from .checker import get_default_checker
 

@@ -66,6 +66,7 @@ from .ladder import (
 from .imitation import HintImitation
 from .memory import DifficultyMemory, problem_key
 from .resample import ZeroVarianceResampling
+from .self_hints import SelfHints
 from .safety import RewardFailureCounts, RewardMemo, guard_reward, truncated_group_mask
 from .vllm_cpu import cpu_vllm_generation, shut_down_colocated_engine
 
@@ -76,12 +77,13 @@ GENERATE_OUTPUT_FIELDS = (
 )
 
 
-class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, CurriculumSampling, GRPOTrainer):
+class GHPOTrainer(LadderClimbs, SelfHints, ZeroVarianceResampling, HintImitation, CurriculumSampling, GRPOTrainer):
     """GRPO whose all-fail groups are regenerated with hints from the worked solution (GHPO, arXiv 2507.10628).
 
     Takes the same arguments as `trl.GRPOTrainer`; `args` must be a `GHPOConfig`. The train dataset needs a
     `solution` column (`args.solution_column`) holding the worked solution that hints are cut from; rows whose
-    solution is empty train as plain GRPO.
+    solution is empty train as plain GRPO, or, with `hint_source` self / dataset_then_self, take their hints from
+    the model's own earlier solution (`ghpo.self_hints`).
     """
 
     def __init__(self, model, reward_funcs, *args, **kwargs):
@@ -108,13 +110,14 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, Curriculu
         self._speculation: list | None = None  # plan for the next first-round call (speculative mode)
         self._speculated: tuple | None = None  # (plan, Rollout) of the rows it generated
         self._memory = DifficultyMemory(self.args.difficulty_memory_size) if self.args.difficulty_memory else None
+        self._init_self_hints()
         names = list(self.reward_func_names)
         # Plain GRPO still logs the pre-hint metrics (all-fail fraction, accuracy) when it has the accuracy reward.
         accuracy_name = self.args.accuracy_reward_name
         self._accuracy_index = names.index(accuracy_name) if accuracy_name in names else None
         if self.args.uses_hints or self.args.zero_variance_resampling:
             self._check_ladder_supported(names)
-        if self.args.uses_hints or self.args.fixed_hint_ratio is not None:
+        if (self.args.uses_hints or self.args.fixed_hint_ratio is not None) and self.args.hint_source == "dataset":
             self._check_solution_column()
         if self.args.zero_variance_resampling:
             self._check_resampling_supported()
@@ -209,11 +212,15 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, Curriculu
         unhinted_rows = [i for i in range(len(rows)) if i // group_size not in hinted_first]
         record.prehint_correct = float((accuracy[unhinted_rows] > 0).sum())
         record.num_completions = len(unhinted_rows)
+        self._remember_own_solutions(self._original_prompts, completions, accuracy,
+                                     [g for g in range(num_groups) if g not in hinted_first])
         pending, start = self._ladder_start(rows, completion_ids, hard, hinted_first, record)
+        self_hinted = self._self_hinted_groups(rows, pending.nonzero().flatten().tolist())  # before climbing
         final_rung = dict(self._prehinted)  # group -> index of the rung whose completions it keeps
         climb = {"sequential": self._climb_sequential, "parallel": self._climb_parallel,
                  "speculative": self._climb_speculative}[self.args.ladder_mode]
         final_rung.update(climb(rows, rollout, pending, start, ratios, record))
+        self._count_self_hints(record, rows, self_hinted, final_rung)
         self._update_memory(hard, final_rung, num_groups)  # what each original problem needed
         if self.args.zero_variance_resampling:  # after the ladder: hints rescue what they can, refills the rest
             for group in self._resample_flat_groups(rows, rollout, record):
@@ -374,24 +381,24 @@ class GHPOTrainer(LadderClimbs, ZeroVarianceResampling, HintImitation, Curriculu
         gc.collect()
         del world  # the group's last reference: destroyed here, GIL released
 
-    # --- checkpoints: the difficulty memory travels with them ------------------------------------------------
+    # --- checkpoints: the difficulty memory and the model's own solutions travel with them ------------------------------------------------
 
     def _save_checkpoint(self, model, trial):
         super()._save_checkpoint(model, trial)
-        if self._memory is not None and self.args.should_save:
-            folder = Path(self._get_output_dir(trial)) / f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
+        if not self.args.should_save:
+            return
+        folder = Path(self._get_output_dir(trial)) / f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
+        if self._memory is not None:
             (folder / MEMORY_FILE).write_text(json.dumps(self._memory.state_dict()))
+        self._save_self_solutions(folder)
 
     def _load_optimizer_and_scheduler(self, checkpoint):
         super()._load_optimizer_and_scheduler(checkpoint)
         if self._memory is not None and checkpoint and (Path(checkpoint) / MEMORY_FILE).is_file():
             self._memory.load_state_dict(json.loads((Path(checkpoint) / MEMORY_FILE).read_text()))
+        self._load_self_solutions(checkpoint)
 
     # --- helpers -------------------------------------------------------------------------------------------
-
-    def _solution(self, row: dict) -> str:
-        solution = row.get(self.args.solution_column)
-        return solution if isinstance(solution, str) else ""
 
     def _hinted(self, prompt, solution: str, ratio: float) -> tuple:
         """(prompt, opening) for a hint of `ratio` of `solution`, shortened to fit the token budgets. Placement

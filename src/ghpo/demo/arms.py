@@ -21,15 +21,21 @@ ARMS = {
     "sft": ("grpo", {}),
     "sft-grpo": ("grpo", {}),
     "sft-ghpo": ("ghpo", {}),  # the same SFT, then paper GHPO: the question "and SFT, then GHPO?"
+    # answer-only data (the pool's worked solutions withheld): hints from the model's own bare successes, or from
+    # the solutions the base itself writes by rejection sampling before RL (`SOLVE_ARMS`, `teacher.solve_pool`)
+    "ghpo-self": ("ghpo", {"hint_source": "self"}),
+    "ghpo-solved": ("ghpo", {"solution_column": "teacher_solution"}),
     # GRPO trained until it has generated as many tokens as GHPO's run of the same seed (`TOKEN_MATCHED`)
     "grpo-matched": ("grpo", {}),
 }
 SFT_ARMS = {"sft": False, "sft-grpo": True, "sft-ghpo": True}  # arm -> whether RL follows the SFT
+SOLVE_ARMS = ("ghpo-solved",)  # the base writes the pool's solutions first (its tokens count as generated)
 TOKEN_MATCHED = "grpo-matched"
 LABELS = {"grpo": "GRPO", "ghpo": "GHPO (paper)", "dapo": "DAPO resampling", "ghpo-dapo": "GHPO + resampling",
           "ghpo-response": "GHPO, hint in response", "ghpo-imitation": "GHPO + imitation (λ = 1)",
           "grpo-cl": "GRPO-CL (curriculum)", "grpo-cl-h": "GRPO-CL-H (curriculum + 50 % hint)",
           "sft": "SFT on the pool's solutions", "sft-grpo": "SFT, then GRPO", "sft-ghpo": "SFT, then GHPO",
+          "ghpo-self": "GHPO, self-hints (no solutions)", "ghpo-solved": "GHPO on the base's own solutions",
           "grpo-matched": "GRPO, GHPO's tokens"}
 
 
@@ -65,7 +71,7 @@ def arms_table(runs: list[dict], arms: list[str], hard: list[int], seeds: int) -
     show = lambda pair: f"{100 * pair[0]:+.1f}" + (f" ± {100 * pair[1]:.1f}" if seeds > 1 else "")  # noqa: E731
     for arm in arms:
         accuracy = [pool(run[arm]) for run in runs]
-        tokens = [run_tokens(run[arm]["log"]) for run in runs]
+        tokens = [run_tokens(run[arm]["log"]) + run[arm].get("teacher_tokens", 0) for run in runs]
         gain_per_million = [(a - base) / max(t / 1e6, 1e-9) for a, t in zip(accuracy, tokens, strict=True)]
         rows.append({
             "sft_million_tokens": sum(run[arm].get("sft_tokens", 0) for run in runs) / len(runs) / 1e6,

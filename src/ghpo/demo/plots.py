@@ -24,12 +24,12 @@ SMOOTHING = 10  # steps in the moving average of the thick curves
 COLOURS = {"base": "tab:gray", "grpo": "tab:blue", "ghpo": "tab:orange", "dapo": "tab:green",
            "ghpo-dapo": "tab:red", "ghpo-response": "tab:purple", "ghpo-imitation": "tab:brown",
            "grpo-cl": "tab:cyan", "grpo-cl-h": "tab:olive", "sft": "tab:pink", "sft-grpo": "black",
-           "sft-ghpo": "darkgoldenrod", "grpo-matched": "tab:gray"}
+           "sft-ghpo": "darkgoldenrod", "ghpo-self": "magenta", "ghpo-solved": "teal", "grpo-matched": "tab:gray"}
 NAMES = {"base": "base (warm-up)", "grpo": "GRPO", "ghpo": "GHPO", "dapo": "DAPO resampling",
          "ghpo-dapo": "GHPO + resampling", "ghpo-response": "GHPO, hint in response",
          "ghpo-imitation": "GHPO + imitation", "grpo-cl": "GRPO-CL", "grpo-cl-h": "GRPO-CL-H (50 %)",
          "sft": "SFT", "sft-grpo": "SFT, then GRPO", "sft-ghpo": "SFT, then GHPO",
-         "grpo-matched": "GRPO, GHPO's tokens"}
+         "ghpo-self": "GHPO, self-hints", "ghpo-solved": "GHPO, base-solved", "grpo-matched": "GRPO, GHPO's tokens"}
 
 
 def plot_levels(rows: list[dict], path: Path, seeds: int) -> None:

@@ -18,7 +18,7 @@ from ..arithmetic import worked_solution_right
 from ..config import GHPOConfig
 from ..rewards import accuracy_reward, completion_text
 from ..trainer import GHPOTrainer
-from .arms import ARMS, SFT_ARMS, TOKEN_MATCHED
+from .arms import ARMS, SFT_ARMS, SOLVE_ARMS, TOKEN_MATCHED
 from .evaluate import hinted_steps, max_new_tokens
 from .settings import DemoSettings
 from .warmup import sft_config, train_and_save
@@ -91,9 +91,14 @@ def sft_on_pool(settings: DemoSettings, base_dir: Path, pool, seed: int, output_
 
 def train_arm(settings: DemoSettings, base_dir: Path, pool, arm: str, seed: int, output_dir: Path,
               callbacks: list | None = None, ghpo_tokens: float | None = None) -> dict:
-    """One arm as `train_rl` returns it, plus "sft_tokens": the SFT arms first fine-tune on the pool's solutions
-    (then GRPO or GHPO, or nothing); the token-matched arm trains GRPO until it has generated `ghpo_tokens`."""
-    sft = {"seconds": 0.0, "tokens": 0}
+    """One arm as `train_rl` returns it, plus "sft_tokens" and "teacher_tokens": the SFT arms first fine-tune on the
+    pool's solutions (then GRPO or GHPO, or nothing); the solve arm first has the base write the pool's solutions
+    (`teacher.solve_pool`); the token-matched arm trains GRPO until it has generated `ghpo_tokens`."""
+    sft, teacher = {"seconds": 0.0, "tokens": 0}, {"seconds": 0.0, "tokens": 0}
+    if arm in SOLVE_ARMS:
+        from .teacher import solve_pool
+
+        pool, teacher = solve_pool(settings, base_dir, pool, seed)
     if arm in SFT_ARMS:
         sft = sft_on_pool(settings, base_dir, pool, seed, output_dir / "sft" if SFT_ARMS[arm] else output_dir)
         if not SFT_ARMS[arm]:  # SFT alone: no RL, no generated tokens
@@ -103,7 +108,8 @@ def train_arm(settings: DemoSettings, base_dir: Path, pool, arm: str, seed: int,
     stop = [StopAtTokens(ghpo_tokens)] if arm == TOKEN_MATCHED and ghpo_tokens else []
     run = train_rl(settings, base_dir, pool, arm, seed, output_dir, [*(callbacks or []), *stop],
                    max_steps=settings.steps * MATCHED_MAX_STEPS if stop else None)
-    return {**run, "seconds": run["seconds"] + sft["seconds"], "sft_tokens": sft["tokens"]}
+    return {**run, "seconds": run["seconds"] + sft["seconds"] + teacher["seconds"], "sft_tokens": sft["tokens"],
+            "teacher_tokens": teacher["tokens"], "teacher": teacher}
 
 
 def rl_config(settings: DemoSettings, arm: str, seed: int, output_dir: Path,

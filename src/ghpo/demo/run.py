@@ -262,7 +262,8 @@ def run_arm(settings: DemoSettings, folder: Path, pool, evaluation: list[dict], 
           + ", ".join(f"L{lv} {report.fmt(acc)}" for lv, acc in hinted.items())
           + (f"; sampled flaky steps {report.fmt(after['flaky'])} % right" if after else ""), flush=True)
     return {"accuracy": accuracy, "accuracy_first_rung": hinted, "log": run["log"], "seconds": run["seconds"],
-            "sft_tokens": run["sft_tokens"],
+            "sft_tokens": run["sft_tokens"], "teacher_tokens": run.get("teacher_tokens", 0),
+            "teacher": run.get("teacher"),
             "model_dir": run["model_dir"], "curve": curve.points if curve else [], "pool_sampled": after}
 
 

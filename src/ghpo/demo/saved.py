@@ -18,7 +18,8 @@ from pathlib import Path
 NOT_IN_KEY = {"output_dir", "cache_dir", "seeds", "first_seed", "arms", "threads", "base_only", "quick", "check_warmup",
               "reach_accuracy", "warmup_extensions", "warmup_extension_examples", "shipped_base"}
 # Knobs that shape only some arms: in those arms' keys alone (so adding them kept every other saved run valid).
-ARM_KNOBS = {arm: ("sft_epochs", "sft_learning_rate") for arm in ("sft", "sft-grpo", "sft-ghpo")}
+ARM_KNOBS = {**{arm: ("sft_epochs", "sft_learning_rate") for arm in ("sft", "sft-grpo", "sft-ghpo")},
+             "ghpo-solved": ("solve_samples",)}
 
 
 def run_key(settings, base_dir: Path) -> str:

@@ -157,7 +157,9 @@ class DemoSettings:
                       "solved hints after the bare question, λ = 1); the paper's baselines grpo-cl (the pool by "
                       "level, easiest first) and grpo-cl-h (the same, every prompt with a 50 % hint); sft (TRL's "
                       "SFTTrainer on the pool's worked solutions, no RL), sft-grpo (that SFT, then GRPO), sft-ghpo "
-                      "(that SFT, then paper GHPO) and "
+                      "(that SFT, then paper GHPO); for answer-only data, the pool's solutions withheld: ghpo-self "
+                      "(hint_source self: hints from the model's own bare successes) and ghpo-solved (the base "
+                      "writes the pool's solutions first, --solve_samples each, then paper GHPO); and "
                       "grpo-matched (GRPO until it has generated GHPO's tokens of the same seed, at most 4 x "
                       "--steps). The report adds a table of every arm (pool accuracy, paired differences with GRPO "
                       "and GHPO, generated and SFT tokens, minutes).")
@@ -165,6 +167,9 @@ class DemoSettings:
                             "solutions (the text hints are cut from), TRL's SFTTrainer from the same base, the "
                             "warm-up's batch.")
     sft_learning_rate: float = _knob(1e-4, "The SFT arms: constant SFT learning rate (default: RL's).")
+    solve_samples: int = _knob(0, "The ghpo-solved arm: samples the base writes per RL-pool problem before RL, "
+                               "temperature 1 (0: DAPO's most draws per problem, steps x prompts x G x 3 rounds / "
+                               "pool size: 48 on the default pool).")
     seeds: int = _knob(1, "Repeat every arm with seeds 0..N-1 and report mean and 95 % interval per level.")
     first_seed: int = _knob(0, "Run seeds first_seed..first_seed+N-1 instead (N = --seeds): splits one --seeds run "
                             "over machines or processes. Copy their runs/ folders into one output_dir and run the "
