@@ -22,7 +22,8 @@ The only changes w.r.t. GRPOTrainer are:
 7. Variants beyond the paper, off by default: `zero_variance_resampling` refills flat groups with fresh problems
    after the ladder (`ghpo.resample`); `hint_placement="response"` puts the hint's tokens at the start of the
    answer instead of after the question; `hint_imitation_coef` adds the NLL of solved hints after the bare
-   question to the loss (`ghpo.imitation`, the one `compute_loss` override).
+   question to the loss (`ghpo.imitation`, the one `compute_loss` override); `hint_source` self or
+   dataset_then_self cuts hints from the model's own earlier bare successes (`ghpo.self_hints`).
 
 Options make the ladder cheaper (`ladder_mode="parallel"` or `"speculative"`, `difficulty_memory`,
 `hint_first_generation`); the paper's sequential ladder is the default. Every process makes the same collective calls: the decision to climb
