@@ -32,6 +32,8 @@ MODES = {
                    "shuffle_dataset": True},
     "fixed_hint": {"batch": 4, "levels": [3, 1, 2, 3, 1, 2, 1, 2], "curriculum_column": "level", "rl_type": "grpo",
                    "fixed_hint_ratio": 0.5},
+    # answer-only problems: 0-11 solved bare in epoch 1 only, hinted in epoch 2 from the store (either rank's)
+    "self_hints": {"hint_source": "self", "bare_until": [4] * 12 + [0] * 4, "needs": [0.0] * 16, **SHUFFLED},
 }
 ZERO2_MODES = ["sequential", "speculative_memory", "resampling", "imitation"]  # ZeRO-3 runs them all
 
@@ -71,6 +73,7 @@ def test_zero_ladder_matches_ddp_with_uneven_hard_groups(tiny_model_dir, tmp_pat
     for zero_rank, ddp_rank in zip(zero, ddp, strict=True):
         assert zero_rank["decisions"] == ddp_rank["decisions"]  # the hint each group kept
         assert zero_rank["questions"] == ddp_rank["questions"]  # the same problems, step by step (sampler)
+        assert zero_rank["own_solutions"] == ddp_rank["own_solutions"]  # self-hints: the same store (else None)
         got, expected = ghpo_metrics(zero_rank), ghpo_metrics(ddp_rank)
         assert len(got) == len(expected) > 0
         for step, (got_step, expected_step) in enumerate(zip(got, expected, strict=True)):
