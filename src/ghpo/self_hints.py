@@ -119,7 +119,9 @@ class SelfHints:
 
     def _is_self_hinted(self, row: dict) -> bool:
         """True when this row's hints would come from the store."""
-        return self._own_solutions is not None and not self._dataset_solution(row) and bool(self._solution(row))
+        if self._own_solutions is None or self._dataset_solution(row):
+            return False
+        return bool(self._own_solutions.get(problem_key(row["prompt"])))
 
     def _remember_own_solutions(self, prompts: list, completions: list, accuracy: torch.Tensor,
                                 bare_groups: list[int]) -> None:

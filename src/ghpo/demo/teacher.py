@@ -15,7 +15,7 @@ from pathlib import Path
 
 from transformers import AutoModelForCausalLM, AutoTokenizer, set_seed
 
-from ..solve import shortest_correct
+from ..solve import ROW, solve_rows
 from .evaluate import generate, is_right, max_new_tokens
 from .settings import DemoSettings
 
@@ -46,19 +46,24 @@ def solve_pool(settings: DemoSettings, base_dir: Path, pool, seed: int):
     model = AutoModelForCausalLM.from_pretrained(base_dir)
     samples = solve_budget(settings, len(pool))
     rows = list(pool)
-    solutions, tokens = [], 0
     print(f"  seed {seed}: the base writes {samples} samples per pool problem (rejection sampling, as ghpo data "
           f"solve); the shortest right one is the problem's hint text", flush=True)
+    results = {}
     for level in sorted({int(row["level"]) for row in rows}):
-        subset = [index for index, row in enumerate(rows) if int(row["level"]) == level]
-        prompts = [rows[index]["prompt"] for index in subset for _ in range(samples)]
-        texts = generate(model, tokenizer, prompts, max_new_tokens(level), desc=f"solve L{level}", sample=True)
-        tokens += sum(len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"])
-        for position, index in enumerate(subset):
-            mine = texts[position * samples : (position + 1) * samples]
-            scores = [float(is_right(rows[index], text, settings.check)) for text in mine]
-            solutions.append((index, shortest_correct(mine, scores)))
-    by_row = dict(solutions)
+        def sample(prompts: list, n: int, level=level) -> list[list[tuple[str, int]]]:
+            texts = generate(model, tokenizer, [p for p in prompts for _ in range(n)], max_new_tokens(level),
+                             desc=f"solve L{level}", sample=True)
+            lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+            pairs = list(zip(texts, lengths, strict=True))
+            return [pairs[k * n : (k + 1) * n] for k in range(len(prompts))]
+
+        def score(batch: list[dict], texts: list[list[str]]) -> list[list[float]]:
+            return [[float(is_right(row, text, settings.check)) for text in mine] for row, mine in zip(batch, texts)]
+
+        subset = [{**row, ROW: index} for index, row in enumerate(rows) if int(row["level"]) == level]
+        results.update(solve_rows(subset, sample, score, samples, chunk=len(subset), done={}, record=lambda _: None))
+    by_row = {index: result["solution"] for index, result in results.items()}
+    tokens = sum(result["tokens"] for result in results.values())
     solved = sum(bool(text) for text in by_row.values())
     print(f"  seed {seed}: the base solved {solved} of {len(rows)} pool problems in {samples} samples each "
           f"({tokens / 1e6:.2f} M tokens)", flush=True)
